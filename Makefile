@@ -1,0 +1,50 @@
+# Mezame: `make run` for a working demo on a fresh machine, `make test` for the whole suite.
+# Translations are compiled into the repository (locale/*/django.mo) so a fresh machine needs no gettext;
+# `make messages` (needs GNU gettext) refreshes them after strings change.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install migrate seed messages lint worker beat bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+messages: $(STAMP)
+	$(PY) manage.py makemessages -l ja -l en --ignore=.venv --ignore=staticfiles --ignore=bench --no-obsolete
+	$(PY) manage.py compilemessages --ignore=.venv
+
+migrate: $(STAMP)
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py seed_demo --seed 42
+
+run: install seed
+	@$(PY) manage.py demo_logins
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -n 2 --create-db $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+worker: $(STAMP)
+	$(VENV)/bin/celery -A config worker -l info
+
+beat: $(STAMP)
+	$(VENV)/bin/celery -A config beat -l info
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3

@@ -1,0 +1,1 @@
+"""Models of the campaigns app arrive with its issue; the app is installed now so URLs and navigation have a home."""

@@ -1,0 +1,93 @@
+"""Shared pytest fixtures: users per role, and markers for tests that need real PostgreSQL or Redis.
+
+Tests marked `postgres` or `redis` skip with a reason when the server is not configured (the embedded
+SQLite run); `.ci/run` sets both and fails the build if any such test was skipped.
+"""
+import os
+
+import pytest
+from django.conf import settings
+
+from crm.roles import Role
+
+PASSWORD = "mezame-Test-2026"
+
+
+def pytest_collection_modifyitems(config, items):
+    on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    has_redis = bool(settings.REDIS_URL)
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://..."))
+        if "redis" in item.keywords and not has_redis:
+            item.add_marker(pytest.mark.skip(reason="needs Redis: set REDIS_URL=redis://..."))
+
+
+@pytest.fixture
+def make_user(db, django_user_model):
+    def make(username, role, **extra):
+        user = django_user_model.objects.create_user(
+            username=username, password=PASSWORD, role=role, display_name=extra.pop("display_name", username), **extra
+        )
+        return user
+
+    return make
+
+
+@pytest.fixture
+def rep(make_user):
+    return make_user("rep1", Role.SALES_REP, display_name="佐藤 営業")
+
+
+@pytest.fixture
+def other_rep(make_user):
+    return make_user("rep2", Role.SALES_REP, display_name="高橋 営業")
+
+
+@pytest.fixture
+def maintainer(make_user):
+    return make_user("maintainer", Role.LIST_MAINTAINER, display_name="鈴木 リスト")
+
+
+@pytest.fixture
+def manager(make_user):
+    return make_user("manager", Role.MANAGER, display_name="田中 部長")
+
+
+@pytest.fixture
+def admin_user(make_user):
+    return make_user("admin", Role.ADMIN, display_name="管理者", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def users_by_role(rep, maintainer, manager, admin_user):
+    return {Role.SALES_REP: rep, Role.LIST_MAINTAINER: maintainer, Role.MANAGER: manager, Role.ADMIN: admin_user}
+
+
+@pytest.fixture
+def client_for(client):
+    """client_for(user) -> a test client signed in as that user."""
+
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    from django.core.cache import cache
+
+    yield
+    cache.clear()
+
+
+def pytest_report_header(config):
+    db = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    return f"mezame: database={db} redis={'yes' if settings.REDIS_URL else 'no'} pid={os.getpid()}"

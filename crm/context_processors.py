@@ -1,0 +1,34 @@
+"""Navigation: each role sees the entries it may use. Entries of later issues join this list."""
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from . import permissions
+
+# (url name, label, permission action)
+NAV_ITEMS = [
+    ("home", _("Home"), "customers.view"),
+    ("customers:list", _("Customers"), "customers.view"),
+    ("customers:purchase_list", _("Purchases"), "purchases.view"),
+    ("crm:dormant_list", _("Dormant customers"), "dormancy.view"),
+    ("customers:import", _("Import"), "customers.import"),
+    ("customers:product_list", _("Products"), "products.manage"),
+    ("crm:rules", _("Dormancy rules"), "dormancy.configure"),
+    ("crm:runs", _("Scan runs"), "dormancy.configure"),
+    ("admin:index", _("Administration"), "users.manage"),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = []
+    for url_name, label, action in NAV_ITEMS:
+        if not permissions.can(user, action):
+            continue
+        try:
+            url = reverse(url_name)
+        except NoReverseMatch:
+            continue  # the app providing it is not installed yet
+        items.append({"url": url, "label": label, "url_name": url_name, "active": request.path == url})
+    return {"nav_items": items}

@@ -1,0 +1,17 @@
+"""Customer master (customers, contacts, touchpoints) and purchase history (products, purchases, summaries)."""
+from .customer import Contact, Customer, Tag, Touchpoint
+from .imports import ImportBatch
+from .purchase import CustomerPurchaseSummary, MarketEvent, PriceChange, Product, Purchase
+
+__all__ = [
+    "Contact",
+    "Customer",
+    "CustomerPurchaseSummary",
+    "ImportBatch",
+    "MarketEvent",
+    "PriceChange",
+    "Product",
+    "Purchase",
+    "Tag",
+    "Touchpoint",
+]
