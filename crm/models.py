@@ -56,3 +56,8 @@ class ExportAudit(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.kind} {self.row_count} rows at {self.exported_at:%Y-%m-%d %H:%M}"
+
+
+from .dormancy.models import CustomerDormancy, DormancyReason, DormancyStatus  # noqa: E402
+
+__all__ = ["CustomerDormancy", "DormancyReason", "DormancyStatus", "ExportAudit", "User"]

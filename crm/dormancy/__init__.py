@@ -1,0 +1,1 @@
+"""The dormancy engine: rules, reasons, priority, prediction and the nightly pipeline."""
