@@ -8,3 +8,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# pytest-xdist workers share one Redis: keep their cache keys (rate limits, locks) apart.
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    import os
+
+    CACHES["default"]["KEY_PREFIX"] = "test-" + os.environ.get("PYTEST_XDIST_WORKER", "main")
