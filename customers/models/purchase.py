@@ -76,7 +76,9 @@ class MarketEvent(models.Model):
 class Purchase(models.Model):
     """One line of an order."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="purchases")
+    # Not indexed alone: the (customer, purchased_on) index serves look-ups by customer, and every index
+    # on this 10⁷-row table costs time on each import.
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="purchases", db_index=False)
     purchased_on = models.DateField(_("purchased on"))
     purchased_at = models.DateTimeField(_("purchased at"), null=True, blank=True)
     product = models.ForeignKey(
@@ -87,18 +89,27 @@ class Purchase(models.Model):
     store = models.CharField(_("store / department / channel"), max_length=100, blank=True)
     order_ref = models.CharField(_("order reference"), max_length=64, blank=True)
     coupon_code = models.CharField(_("coupon code"), max_length=64, blank=True)
+    # Not indexed: batches are almost never deleted, and the index would slow every import.
     import_batch = models.ForeignKey(
-        "customers.ImportBatch", on_delete=models.SET_NULL, null=True, blank=True, related_name="purchases"
+        "customers.ImportBatch",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="purchases",
+        db_index=False,
     )
     # Identity of the source row, so re-importing a file adds nothing: order_ref + line within the order,
     # or a digest of the row's content where the source has no order reference.
-    row_key = models.CharField(max_length=100, unique=True)
+    # A UniqueConstraint rather than unique=True: same guarantee (and ON CONFLICT target) without the extra
+    # varchar_pattern_ops index Django adds for unique CharFields on PostgreSQL.
+    row_key = models.CharField(max_length=100)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("purchase")
         verbose_name_plural = _("purchases")
         ordering = ["-purchased_on", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["row_key"], name="purchase_row_key_uniq")]
         indexes = [
             models.Index(fields=["customer", "purchased_on"], name="purchase_customer_on_idx"),
             models.Index(fields=["purchased_on"], name="purchase_on_idx"),
