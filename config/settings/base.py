@@ -151,6 +151,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_RESULT_EXPIRES = 3600
+# Workers started before Redis (docker compose, CI) keep retrying instead of exiting.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
