@@ -58,6 +58,26 @@ class ExportAudit(models.Model):
         return f"{self.user} {self.kind} {self.row_count} rows at {self.exported_at:%Y-%m-%d %H:%M}"
 
 
-from .dormancy.models import CustomerDormancy, DormancyReason, DormancyStatus  # noqa: E402
+from .dormancy.models import (  # noqa: E402
+    CustomerDormancy,
+    DormancyReason,
+    DormancyRule,
+    DormancyStatus,
+    ModelFit,
+    RuleCode,
+    ScanRun,
+    StatusChange,
+)
 
-__all__ = ["CustomerDormancy", "DormancyReason", "DormancyStatus", "ExportAudit", "User"]
+__all__ = [
+    "CustomerDormancy",
+    "DormancyReason",
+    "DormancyRule",
+    "DormancyStatus",
+    "ExportAudit",
+    "ModelFit",
+    "RuleCode",
+    "ScanRun",
+    "StatusChange",
+    "User",
+]

@@ -1,6 +1,10 @@
 """Dormancy state per customer, written by the nightly scan (never by forms)."""
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class DormancyStatus(models.TextChoices):
@@ -26,6 +30,10 @@ class CustomerDormancy(models.Model):
     )
     status = models.CharField(_("status"), max_length=10, choices=DormancyStatus.choices, db_index=True)
     rule = models.CharField(_("rule"), max_length=20, blank=True)
+    # The rule record that matched (a segment override or the default), shown on the card.
+    applied_rule = models.ForeignKey(
+        "DormancyRule", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_constraint=False
+    )
     reason = models.CharField(_("reason"), max_length=20, choices=DormancyReason.choices, blank=True)
     dormant_since = models.DateField(_("dormant since"), null=True, blank=True)
     status_since = models.DateField(_("status since"), null=True, blank=True)
@@ -45,3 +53,173 @@ class CustomerDormancy(models.Model):
 
     def __str__(self):
         return f"{self.customer_id}: {self.status}"
+
+
+class RuleCode(models.TextChoices):
+    """The rules in their order of precedence (see docs/dormancy.md); ONE_TIME is an exclusion, not a status rule."""
+
+    INACTIVITY = "inactivity", _("Inactivity")
+    HALVED = "halved", _("Sales halved")
+    MEMBER_SPEND = "member_spend", _("Member spend dropped")
+    CYCLE_OVERDUE = "cycle_overdue", _("Purchase cycle overdue")
+    LOST = "lost", _("Lost")
+    ONE_TIME = "one_time", _("Small one-time buyers")
+
+
+# Status each rule leads to (ONE_TIME leads to none: it only excludes from targeting).
+RULE_STATUS = {
+    RuleCode.INACTIVITY: DormancyStatus.DORMANT,
+    RuleCode.HALVED: DormancyStatus.DORMANT,
+    RuleCode.MEMBER_SPEND: DormancyStatus.DORMANT,
+    RuleCode.CYCLE_OVERDUE: DormancyStatus.AT_RISK,
+    RuleCode.LOST: DormancyStatus.LOST,
+}
+
+
+class DormancyRule(models.Model):
+    """One rule as the manager configured it: a default (no segment) or an override for a tag or an industry.
+
+    Which parameters a rule reads depends on its code (see crm.dormancy.rules.PARAMETERS); the others stay empty.
+    """
+
+    code = models.CharField(_("rule"), max_length=20, choices=RuleCode.choices)
+    tag = models.ForeignKey(
+        "customers.Tag", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("tag")
+    )
+    industry = models.CharField(_("industry"), max_length=100, blank=True)
+    is_enabled = models.BooleanField(_("enabled"), default=True)
+    days = models.PositiveIntegerField(_("days"), null=True, blank=True)
+    ratio_percent = models.PositiveSmallIntegerField(_("ratio (%)"), null=True, blank=True)
+    amount_yen = models.PositiveIntegerField(_("amount (yen)"), null=True, blank=True)
+    months_required = models.PositiveSmallIntegerField(_("months required"), null=True, blank=True)
+    multiplier = models.DecimalField(_("multiplier"), max_digits=5, decimal_places=2, null=True, blank=True)
+    min_purchase_days = models.PositiveSmallIntegerField(_("minimum purchase days"), null=True, blank=True)
+    is_targeted = models.BooleanField(_("targeted by campaigns"), default=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("dormancy rule")
+        verbose_name_plural = _("dormancy rules")
+        ordering = ["code", "tag__name", "industry"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code"], condition=Q(tag__isnull=True, industry=""), name="dormancy_rule_one_default"
+            ),
+            models.UniqueConstraint(fields=["code", "tag"], condition=Q(tag__isnull=False), name="dormancy_rule_tag_uniq"),
+            models.UniqueConstraint(
+                fields=["code", "industry"], condition=~Q(industry=""), name="dormancy_rule_industry_uniq"
+            ),
+            models.CheckConstraint(
+                condition=Q(tag__isnull=True) | Q(industry=""), name="dormancy_rule_one_segment_kind"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_code_display()} ({self.segment_label})"
+
+    @property
+    def is_default(self):
+        return self.tag_id is None and not self.industry
+
+    @property
+    def segment_label(self):
+        if self.tag_id:
+            return _("tag: %(name)s") % {"name": self.tag.name}
+        if self.industry:
+            return _("industry: %(name)s") % {"name": self.industry}
+        return _("all customers")
+
+
+class StatusChange(models.Model):
+    """One change of a customer's status found by a scan: the card's timeline and the dashboard's reactivations."""
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(_("from"), max_length=10, choices=DormancyStatus.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=10, choices=DormancyStatus.choices)
+    rule = models.CharField(_("rule"), max_length=20, blank=True)
+    reason = models.CharField(_("reason"), max_length=20, choices=DormancyReason.choices, blank=True)
+    days_since_last_purchase = models.PositiveIntegerField(_("days since last purchase"), null=True)
+    last_purchase_on = models.DateField(_("last purchase"), null=True)
+    purchase_days = models.PositiveIntegerField(_("purchase days"), default=0)
+    total_amount = models.BigIntegerField(_("total amount"), default=0)
+    amount_last_12m = models.BigIntegerField(_("last 12 months"), default=0)
+    amount_prev_12m = models.BigIntegerField(_("previous 12 months"), default=0)
+    as_of = models.DateField(_("as of"), db_index=True)
+    scan_run = models.ForeignKey("ScanRun", on_delete=models.SET_NULL, null=True, related_name="changes")
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+        ordering = ["-as_of", "-pk"]
+        indexes = [models.Index(fields=["customer", "-as_of"], name="statuschange_customer_idx")]
+
+    def __str__(self):
+        return f"{self.customer_id} {self.as_of}: {self.from_status or '-'} → {self.to_status}"
+
+    @property
+    def is_reactivation(self):
+        return self.to_status == DormancyStatus.ACTIVE and self.from_status in (
+            DormancyStatus.DORMANT,
+            DormancyStatus.AT_RISK,
+            DormancyStatus.LOST,
+        )
+
+
+class ScanRun(models.Model):
+    """One run of the nightly scan (or a manual one), for the manager's run log."""
+
+    class Outcome(models.TextChoices):
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+        REFUSED = "refused", _("Refused: another scan was running")
+
+    as_of = models.DateField(_("as of"))
+    started_at = models.DateTimeField(_("started at"), default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, default=Outcome.RUNNING)
+    counts = models.JSONField(_("counts"), default=dict, blank=True)
+    step_seconds = models.JSONField(_("seconds per step"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    triggered_by = models.CharField(_("triggered by"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("scan run")
+        verbose_name_plural = _("scan runs")
+        ordering = ["-started_at", "-pk"]
+
+    def __str__(self):
+        return f"scan {self.as_of} {self.outcome}"
+
+    @property
+    def duration_seconds(self):
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+
+class ModelFit(models.Model):
+    """Fitted BG/NBD parameters (time unit: weeks), one per scan date."""
+
+    fitted_on = models.DateField(_("fitted on"), unique=True)
+    r = models.FloatField()
+    alpha = models.FloatField()
+    a = models.FloatField()
+    b = models.FloatField()
+    log_likelihood = models.FloatField(_("log-likelihood"))
+    n_customers = models.PositiveIntegerField(_("customers"))
+    seconds = models.FloatField(_("seconds"), default=0)
+    created_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("BG/NBD model fit")
+        verbose_name_plural = _("BG/NBD model fits")
+        ordering = ["-fitted_on"]
+
+    def __str__(self):
+        return f"BG/NBD {self.fitted_on}: r={self.r:.3f} α={self.alpha:.3f} a={self.a:.3f} b={self.b:.3f}"
