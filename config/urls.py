@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
     path("customers/", include("customers.urls")),
+    path("inquiry/", include("customers.inquiry.urls")),
     path("campaigns/", include("campaigns.urls")),
     path("visits/", include("visits.urls")),
     path("", include("crm.urls")),

@@ -1,0 +1,128 @@
+"""State changes of the customer master: create and edit customers and contacts, record touchpoints.
+
+Imports live in customers.customer_import, exports in customers.export, the public inquiry in
+customers.inquiry. Every function here checks the permission layer itself, so no caller can skip it.
+"""
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from crm.permissions import require
+from customers import normalize
+from customers.models import Customer, Touchpoint
+
+CONSENT_CHANNELS = ("email", "dm", "phone")
+GENERATED_CODE_PREFIX = "P"
+
+
+def customer_generate_code(*, prefix=GENERATED_CODE_PREFIX):
+    """Next free code of the form P000123 (prospects registered by hand or through the inquiry form)."""
+    last = (
+        Customer.objects.filter(code__startswith=prefix, code__regex=rf"^{prefix}[0-9]+$").order_by("-code").values_list("code", flat=True).first()
+    )
+    number = int(last[len(prefix) :]) + 1 if last else 1
+    return f"{prefix}{number:06d}"
+
+
+def _stamp_consent_changes(customer, before):
+    """A consent flag that changed gets its timestamp now (the method text is what the user typed)."""
+    now = timezone.now()
+    for channel in CONSENT_CHANNELS:
+        flag = f"has_{channel}_consent"
+        if before is None and not getattr(customer, flag):
+            continue
+        if before is None or getattr(before, flag) != getattr(customer, flag):
+            setattr(customer, f"{channel}_consent_changed_at", now)
+
+
+def _clean_contact_fields(obj):
+    if obj.phone:
+        obj.phone = normalize.format_phone(obj.phone)
+    if getattr(obj, "mobile", ""):
+        obj.mobile = normalize.format_phone(obj.mobile)
+    if getattr(obj, "fax", ""):
+        obj.fax = normalize.format_phone(obj.fax)
+    if obj.email:
+        obj.email = normalize.email_key(obj.email)
+
+
+def _clean_customer(customer):
+    customer.name = normalize.clean_text(customer.name)
+    customer.name_kana = normalize.clean_text(customer.name_kana)
+    _clean_contact_fields(customer)
+    if customer.postal_code:
+        customer.postal_code = normalize.format_postal_code(customer.postal_code)
+    if customer.address and not customer.prefecture:
+        customer.prefecture, customer.address = normalize.split_prefecture(customer.address)
+
+
+@transaction.atomic
+def customer_create(*, customer, by, tags=None):
+    """Save a new (unsaved) customer built by a form. A rep's new customer is his own unless assigned."""
+    require(by, "customers.create")
+    if customer.assigned_rep_id is None and by.is_sales_rep:
+        customer.assigned_rep = by
+    customer = customer_create_unchecked(customer=customer, by=by)
+    if tags is not None:
+        customer.tags.set(tags)
+    return customer
+
+
+@transaction.atomic
+def customer_create_unchecked(*, customer, by=None):
+    """Insert a customer for a caller that has done its own checks (the public inquiry form has no user)."""
+    customer.created_by = by
+    _clean_customer(customer)
+    _stamp_consent_changes(customer, None)
+    generate = not customer.code
+    for _attempt in range(5):
+        if generate:
+            customer.code = customer_generate_code()
+        try:
+            with transaction.atomic():  # savepoint: a code taken concurrently is retried, not fatal
+                customer.save()
+            return customer
+        except IntegrityError:
+            if not generate:
+                raise
+    raise IntegrityError("could not allocate a customer code")
+
+
+@transaction.atomic
+def customer_update(*, customer, by, tags=None):
+    """Save edits to a customer (a form's instance); the history records who changed what."""
+    require(by, "customers.edit", customer)
+    before = Customer.objects.select_for_update().get(pk=customer.pk)
+    if customer.lifecycle == Customer.Lifecycle.RETIRED and before.lifecycle != Customer.Lifecycle.RETIRED:
+        require(by, "customers.retire")
+    _clean_customer(customer)
+    _stamp_consent_changes(customer, before)
+    customer.save()
+    if tags is not None:
+        customer.tags.set(tags)
+    return customer
+
+
+@transaction.atomic
+def contact_save(*, contact, by):
+    """Create or update a contact of a company customer (same rule as editing the customer)."""
+    require(by, "customers.edit", contact.customer)
+    contact.name = normalize.clean_text(contact.name)
+    contact.name_kana = normalize.clean_text(contact.name_kana)
+    _clean_contact_fields(contact)
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def touchpoint_add(*, customer, by, department, channel, summary, occurred_at=None):
+    """Anyone signed in may add what they learned to any customer: that is the point of a shared list."""
+    require(by, "touchpoints.add")
+    return Touchpoint.objects.create(
+        customer=customer,
+        author=by,
+        department=department,
+        channel=channel,
+        summary=summary.strip(),
+        occurred_at=occurred_at or timezone.now(),
+    )
+
