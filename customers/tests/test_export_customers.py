@@ -1,0 +1,115 @@
+"""Customer export: columns, BOM, formula neutralization, dormancy columns, audit record, roles, command."""
+import codecs
+import csv
+import io
+from datetime import date
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from crm.dormancy.models import CustomerDormancy
+from crm.models import ExportAudit
+from customers.models import Customer, CustomerPurchaseSummary
+from customers.selectors import EXPORT_COLUMNS, customer_export_rows
+
+ISSUE_COLUMNS = ["code", "name", "name_kana", "kind", "lifecycle", "status", "rep", "phone", "email", "postal_code", "address", "last_purchase_on", "days_since_last_purchase", "dormant_since", "dormancy_rule", "dormancy_reason", "priority_score", "p_alive", "expected_purchases_90d", "next_expected_purchase_on"]  # fmt: skip
+
+
+@pytest.fixture
+def customers(rep):
+    yamada = Customer.objects.create(code="C0001", name="株式会社山田建材", name_kana="ヤマダケンザイ", phone="03-1234-5678",
+                                     lifecycle="customer", assigned_rep=rep, prefecture="東京都", address="千代田区千代田1-1",
+                                     postal_code="100-0001")  # fmt: skip
+    evil = Customer.objects.create(code="C0020", name='=HYPERLINK("http://evil.example","クリック")', phone="+81 3 0000")
+    tab = Customer.objects.create(code="C0021", name="\tタブ", name_kana="@メンション", lifecycle="prospect")
+    CustomerDormancy.objects.create(customer=yamada, status="dormant", rule="interval", reason="price",
+                                    dormant_since=date(2025, 6, 1), days_since_last_purchase=400, priority_score=0.87,
+                                    p_alive=0.12, expected_purchases_90d=0.3, next_expected_purchase_on=date(2026, 2, 1),
+                                    as_of=date(2026, 1, 1))  # fmt: skip
+    CustomerPurchaseSummary.objects.create(customer=yamada, last_purchase_on=date(2024, 11, 27), as_of=date(2026, 1, 1))
+    return yamada, evil, tab
+
+
+def parse_csv(content):
+    assert content.startswith(codecs.BOM_UTF8)
+    return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+
+
+def test_it_has_exactly_the_columns_of_the_issue():
+    assert EXPORT_COLUMNS == ISSUE_COLUMNS
+
+
+def test_it_builds_rows_with_dormancy_columns_and_leaves_them_empty_when_absent(customers):
+    rows = {row[0]: dict(zip(EXPORT_COLUMNS, row, strict=True)) for row in customer_export_rows(Customer.objects.all())}
+    yamada = rows["C0001"]
+    assert (yamada["status"], yamada["dormancy_rule"], yamada["dormancy_reason"]) == ("dormant", "interval", "price")
+    assert (yamada["last_purchase_on"], yamada["dormant_since"]) == ("2024-11-27", "2025-06-01")
+    assert (yamada["days_since_last_purchase"], yamada["priority_score"], yamada["p_alive"]) == (400, 0.87, 0.12)
+    assert yamada["next_expected_purchase_on"] == "2026-02-01"
+    assert yamada["address"] == "東京都千代田区千代田1-1" and yamada["rep"] == "佐藤 営業"
+    assert all(rows["C0021"][c] == "" for c in EXPORT_COLUMNS[11:]) and rows["C0021"]["status"] == ""
+
+
+class TestExportView:
+    @pytest.mark.parametrize(("role", "status"), [("sales_rep", 403), ("manager", 200), ("list_maintainer", 200), ("admin", 200)])
+    def test_it_lets_only_office_roles_export(self, client_for, users_by_role, customers, role, status):
+        response = client_for(users_by_role[role]).get(reverse("customers:export"), {"format": "csv"})
+        assert response.status_code == status
+        assert ExportAudit.objects.count() == (1 if status == 200 else 0)
+
+    def test_it_redirects_anonymous_visitors(self, client, customers):
+        assert client.get(reverse("customers:export")).status_code == 302
+        assert not ExportAudit.objects.exists()
+
+    def test_it_writes_csv_with_bom_and_neutralized_formulas(self, client_for, manager, customers):
+        response = client_for(manager).get(reverse("customers:export"), {"format": "csv"})
+        assert response["Content-Disposition"].startswith('attachment; filename="customers_')
+        rows = parse_csv(b"".join(response.streaming_content))
+        assert rows[0] == EXPORT_COLUMNS
+        by_code = {row[0]: row for row in rows[1:]}
+        assert by_code["C0020"][1] == "'=HYPERLINK(\"http://evil.example\",\"クリック\")"
+        assert by_code["C0021"][1] == "'\tタブ" and by_code["C0021"][2] == "'@メンション"
+        assert by_code["C0001"][5] == "dormant"
+
+    def test_it_exports_what_the_filtered_list_shows_and_audits_it(self, client_for, maintainer, customers):
+        response = client_for(maintainer).get(reverse("customers:export"), {"q": "ヤマダ", "lifecycle": "customer",
+                                                                            "format": "csv", "page": "3"})
+        rows = parse_csv(b"".join(response.streaming_content))
+        assert [row[0] for row in rows[1:]] == ["C0001"]
+        audit = ExportAudit.objects.get()
+        assert (audit.user, audit.kind, audit.file_format, audit.row_count, audit.via) == (
+            maintainer, "customers", "csv", 1, "web")
+        assert audit.filters == {"q": "ヤマダ", "lifecycle": "customer"}
+        assert audit.actor.startswith("maintainer")
+
+    def test_it_writes_xlsx_with_neutralized_formulas(self, client_for, admin_user, customers):
+        response = client_for(admin_user).get(reverse("customers:export"), {"format": "xlsx"})
+        workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+        values = list(workbook.active.iter_rows(values_only=True))
+        assert list(values[0]) == EXPORT_COLUMNS
+        names = {row[0]: row[1] for row in values[1:]}
+        assert names["C0020"].startswith("'=")
+        assert ExportAudit.objects.get().file_format == "xlsx"
+
+
+class TestExportCommand:
+    def test_it_exports_by_status_and_audits_the_command(self, customers, manager, tmp_path):
+        target = tmp_path / "dormant.csv"
+        call_command("export_customers", str(target), "--status", "dormant", "--user", manager.username, stdout=io.StringIO())
+        rows = parse_csv(target.read_bytes())
+        assert [row[0] for row in rows[1:]] == ["C0001"]
+        audit = ExportAudit.objects.get()
+        assert (audit.via, audit.row_count, audit.filters, audit.user) == ("command", 1, {"status": "dormant"}, manager)
+
+    def test_it_writes_xlsx_when_asked(self, customers, admin_user, tmp_path):
+        target = tmp_path / "all.xlsx"
+        call_command("export_customers", str(target), "--format", "xlsx", "--user", admin_user.username,
+                     stdout=io.StringIO())  # fmt: skip
+        assert load_workbook(target).active.max_row == 4
+
+    def test_it_refuses_a_rep(self, customers, rep, tmp_path):
+        with pytest.raises(CommandError):
+            call_command("export_customers", str(tmp_path / "x.csv"), "--user", rep.username)
+        assert not ExportAudit.objects.exists()
