@@ -1,0 +1,325 @@
+"""The purchases importer: validate the whole file first, then write it in one transaction, set-based.
+
+    purchases_import(*, data, filename, user=None, create_missing_customers=False,
+                     create_missing_products=False, dry_run=False, only_valid=False, batch=None) -> ImportResult
+
+Pipeline (the same SQL on PostgreSQL and SQLite; only the loading differs, see staging.py):
+1. the raw rows go into a TEMP table (COPY on PostgreSQL);
+2. each DISTINCT date / amount / quantity text is parsed once in Python (parsing.py) into small map
+   tables; customer and product codes are resolved by a join on their folded form;
+3. errors (line, column, value, reason) are one UNION ALL query; a file with errors writes nothing unless
+   only_valid, in which case the bad rows come back as a CSV (ImportResult.rejected_csv);
+4. INSERT … SELECT … ON CONFLICT (row_key) DO NOTHING, then the summaries of the affected customers.
+
+Row identity (row_key): "o:<order_ref>#<n>" where n is the row's position among the file's rows with that
+order reference; without order reference "d:<md5 of the parsed row>#<n>" where n counts identical rows in
+the file (two identical lines are two purchases). Re-importing a file therefore adds nothing.
+"""
+# ruff: noqa: S608 -- SQL here is assembled from constant table names and code-written conditions; every value is a parameter.
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
+
+from customers.models import Customer, ImportBatch, Product
+from customers.tabular import write_csv
+
+from . import staging
+from .parsing import ValueParseError, parse_amount, parse_date, parse_quantity
+from .staging import COLUMNS, STAGE
+from .summary import refresh_summaries_where
+
+MAX_REPORTED_ERRORS = 1000
+DATE_MAP, AMOUNT_MAP, QUANTITY_MAP = "mz_purchase_dates", "mz_purchase_amounts", "mz_purchase_quantities"
+CUSTOMER_MAP, PRODUCT_MAP, BAD, AFFECTED = (
+    "mz_purchase_customers", "mz_purchase_products", "mz_purchase_bad", "mz_purchase_affected",
+)
+TEMP_TABLES = (STAGE, DATE_MAP, AMOUNT_MAP, QUANTITY_MAP, CUSTOMER_MAP, PRODUCT_MAP, BAD, AFFECTED)
+
+
+@dataclass
+class ImportResult:
+    total_rows: int = 0
+    valid_rows: int = 0
+    error_rows: int = 0
+    error_count: int = 0
+    errors: list = field(default_factory=list)  # first MAX_REPORTED_ERRORS: {line, column, value, reason}
+    created: int = 0  # purchase lines written
+    already_imported: int = 0  # valid lines whose row_key existed (re-import)
+    missing_customers: int = 0  # unknown codes (created when create_missing_customers)
+    missing_products: int = 0
+    created_customers: int = 0
+    created_products: int = 0
+    affected_customers: int = 0
+    encoding: str = ""
+    file_format: str = ""
+    dry_run: bool = False
+    written: bool = False
+    rejected_csv: bytes | None = None
+
+    @property
+    def is_valid(self):
+        return self.error_rows == 0
+
+
+def _progress(batch, percent):
+    if batch is not None and not connection.in_atomic_block:
+        ImportBatch.objects.filter(pk=batch.pk).update(progress=percent)
+
+
+def _build_maps(cursor, dia, today):
+    """Parse each distinct cell text once; codes are resolved by joins."""
+    tz = timezone.get_current_timezone()
+    cursor.execute(dia.temp_table(DATE_MAP, "raw text PRIMARY KEY, day date, at timestamp with time zone, reason text")
+                   if dia.is_postgres else dia.temp_table(DATE_MAP, "raw text PRIMARY KEY, day, at, reason text"))
+    cursor.execute(f"SELECT DISTINCT purchased_on FROM {STAGE}")
+    rows = []
+    for (raw,) in cursor.fetchall():
+        try:
+            day, time_of_day = parse_date(raw)
+            at = dt.datetime.combine(day, time_of_day, tzinfo=tz) if time_of_day else None
+            reason = _("The date is in the future.") if day > today else None
+        except ValueParseError as exc:
+            day, at, reason = None, None, str(exc.reason)
+        if not dia.is_postgres and at is not None:
+            at = connection.ops.adapt_datetimefield_value(at)
+        rows.append((raw, day.isoformat() if day else None, at.isoformat() if hasattr(at, "isoformat") else at,
+                     reason))
+    staging.load_rows(cursor, dia, DATE_MAP, ("raw", "day", "at", "reason"), rows)
+
+    for table, column, parser, sql_type in (
+        (AMOUNT_MAP, "amount", parse_amount, "bigint"),
+        (QUANTITY_MAP, "quantity", parse_quantity, "numeric(12, 2)"),
+    ):
+        cursor.execute(dia.temp_table(table, f"raw text PRIMARY KEY, value {sql_type}, reason text"))
+        cursor.execute(f"SELECT DISTINCT {column} FROM {STAGE}")
+        rows = []
+        for (raw,) in cursor.fetchall():
+            try:
+                rows.append((raw, str(parser(raw)), None))
+            except ValueParseError as exc:
+                rows.append((raw, None, str(exc.reason)))
+        staging.load_rows(cursor, dia, table, ("raw", "value", "reason"), rows)
+
+    for table, column, target in (
+        (CUSTOMER_MAP, "customer_code", "customers_customer"),
+        (PRODUCT_MAP, "product_code", "customers_product"),
+    ):
+        cursor.execute(dia.temp_table(table, "raw text PRIMARY KEY, code text, id bigint"))
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (raw, code, id)
+            SELECT d.raw, d.code, t.id
+            FROM (SELECT DISTINCT {column} AS raw, {dia.fold(column)} AS code FROM {STAGE}) AS d
+            LEFT JOIN {target} t ON t.code = d.code
+            """
+        )
+
+
+def _error_sql(create_missing_customers, create_missing_products):
+    """(sql, params) listing every error as (line, column order, column, value, reason)."""
+    parts = [
+        f"SELECT s.seq, 1, 'customer_code', s.customer_code, %s FROM {STAGE} s "
+        f"JOIN {CUSTOMER_MAP} c ON c.raw = s.customer_code WHERE c.code = ''",
+        f"SELECT s.seq, 2, 'purchased_on', s.purchased_on, d.reason FROM {STAGE} s "
+        f"JOIN {DATE_MAP} d ON d.raw = s.purchased_on WHERE d.reason IS NOT NULL",
+        f"SELECT s.seq, 4, 'quantity', s.quantity, q.reason FROM {STAGE} s "
+        f"JOIN {QUANTITY_MAP} q ON q.raw = s.quantity WHERE q.reason IS NOT NULL",
+        f"SELECT s.seq, 5, 'amount', s.amount, a.reason FROM {STAGE} s "
+        f"JOIN {AMOUNT_MAP} a ON a.raw = s.amount WHERE a.reason IS NOT NULL",
+    ]
+    params = [_("The customer code is missing.")]
+    if not create_missing_customers:
+        parts.append(
+            f"SELECT s.seq, 1, 'customer_code', s.customer_code, %s FROM {STAGE} s "
+            f"JOIN {CUSTOMER_MAP} c ON c.raw = s.customer_code WHERE c.code <> '' AND c.id IS NULL"
+        )
+        params.append(_("No customer has this code (import the customer first, or allow creating missing customers)."))
+    if not create_missing_products:
+        parts.append(
+            f"SELECT s.seq, 3, 'product_code', s.product_code, %s FROM {STAGE} s "
+            f"JOIN {PRODUCT_MAP} p ON p.raw = s.product_code WHERE p.code <> '' AND p.id IS NULL"
+        )
+        params.append(_("No product has this code."))
+    return " UNION ALL ".join(parts), params
+
+
+def _collect_errors(cursor, result, options):
+    sql, params = _error_sql(options["create_missing_customers"], options["create_missing_products"])
+    cursor.execute(f"CREATE TEMP TABLE {BAD} AS SELECT DISTINCT seq FROM ({sql}) AS e", params)
+    cursor.execute(f"SELECT count(*) FROM {BAD}")
+    result.error_rows = cursor.fetchone()[0]
+    if not result.error_rows:
+        return []
+    cursor.execute(f"SELECT * FROM ({sql}) AS e ORDER BY 1, 2", params)
+    errors = [{"line": line, "column": column, "value": value, "reason": reason}
+              for line, _order, column, value, reason in cursor.fetchall()]
+    result.error_count = len(errors)
+    result.errors = errors[:MAX_REPORTED_ERRORS]
+    return errors
+
+
+def _rejected_csv(cursor, errors):
+    reasons = {}
+    for error in errors:
+        reasons.setdefault(error["line"], []).append(f'{error["column"]}: {error["reason"]}')
+    cursor.execute(f"SELECT seq, {', '.join(COLUMNS)} FROM {STAGE} WHERE seq IN (SELECT seq FROM {BAD}) ORDER BY seq")
+    stream = io.BytesIO()
+    write_csv(stream, ["line", *COLUMNS, "reason"],
+              ([row[0], *row[1:], " / ".join(reasons.get(row[0], []))] for row in cursor.fetchall()))
+    return stream.getvalue()
+
+
+def _count_missing(cursor, result):
+    for attr, table in (("missing_customers", CUSTOMER_MAP), ("missing_products", PRODUCT_MAP)):
+        cursor.execute(
+            f"SELECT count(DISTINCT m.code) FROM {table} m JOIN {STAGE} s ON s.{'customer_code' if table == CUSTOMER_MAP else 'product_code'} = m.raw "
+            f"WHERE m.code <> '' AND m.id IS NULL AND s.seq NOT IN (SELECT seq FROM {BAD})"
+        )
+        setattr(result, attr, cursor.fetchone()[0])
+
+
+def _create_missing(cursor, result, user, create_customers, create_products):
+    """Unknown codes of otherwise valid rows become minimal customers / products (name = code)."""
+    now = timezone.now()
+    for enabled, table, column, model in (
+        (create_customers, CUSTOMER_MAP, "customer_code", Customer),
+        (create_products, PRODUCT_MAP, "product_code", Product),
+    ):
+        if not enabled:
+            continue
+        cursor.execute(
+            f"SELECT DISTINCT m.code FROM {table} m JOIN {STAGE} s ON s.{column} = m.raw "
+            f"WHERE m.code <> '' AND m.id IS NULL AND s.seq NOT IN (SELECT seq FROM {BAD}) ORDER BY m.code"
+        )
+        codes = [code for (code,) in cursor.fetchall()]
+        if not codes:
+            continue
+        if model is Customer:
+            objects = [Customer(code=code, name=code, lifecycle=Customer.Lifecycle.CUSTOMER, created_by=user,
+                                created_at=now, notes=_("Created by a purchases import.")) for code in codes]
+            for customer in objects:
+                customer.refresh_search_keys()
+            bulk_create_with_history(objects, Customer, batch_size=1000, default_user=user)
+            result.created_customers = len(codes)
+        else:
+            Product.objects.bulk_create([Product(code=code, name=code) for code in codes], batch_size=1000)
+            result.created_products = len(codes)
+        target = model._meta.db_table
+        cursor.execute(
+            f"UPDATE {table} SET id = (SELECT t.id FROM {target} t WHERE t.code = {table}.code) "
+            f"WHERE id IS NULL AND code <> ''"
+        )
+
+
+def _insert_purchases(cursor, batch_id):
+    """Returns the number of purchase lines written."""
+    content = (
+        "c.code || '|' || CAST(d.day AS TEXT) || '|' || COALESCE(p.code, '') || '|' || CAST(q.value AS TEXT)"
+        " || '|' || CAST(a.value AS TEXT) || '|' || r.store || '|' || r.coupon_code"
+    )
+    fold = staging.dialect().fold
+    cursor.execute(
+        f"""
+        INSERT INTO customers_purchase (customer_id, purchased_on, purchased_at, product_id, quantity, amount,
+                                        store, order_ref, coupon_code, import_batch_id, row_key, created_at)
+        SELECT customer_id, day, at, product_id, quantity, amount, store, order_ref, coupon_code, %s, row_key, %s
+        FROM (
+            -- Numbered over every row of the file (bad ones too), so a row keeps its key when the file
+            -- is fixed and imported again.
+            SELECT seq, customer_id, day, at, product_id, quantity, amount, store, order_ref, coupon_code,
+                   CASE WHEN order_ref <> ''
+                        THEN 'o:' || order_ref || '#'
+                             || CAST(ROW_NUMBER() OVER (PARTITION BY order_ref ORDER BY seq) AS TEXT)
+                        ELSE 'd:' || digest || '#'
+                             || CAST(ROW_NUMBER() OVER (PARTITION BY order_ref, digest ORDER BY seq) AS TEXT)
+                   END AS row_key
+            FROM (
+                SELECT r.seq, c.id AS customer_id, d.day, d.at, p.id AS product_id, q.value AS quantity,
+                       a.value AS amount, r.store, r.order_ref, r.coupon_code, md5({content}) AS digest
+                FROM (SELECT seq, customer_code, purchased_on, product_code, quantity, amount,
+                             {fold('store')} AS store, {fold('order_ref')} AS order_ref,
+                             {fold('coupon_code')} AS coupon_code
+                      FROM {STAGE}) AS r
+                JOIN {CUSTOMER_MAP} c ON c.raw = r.customer_code
+                JOIN {DATE_MAP} d ON d.raw = r.purchased_on
+                JOIN {AMOUNT_MAP} a ON a.raw = r.amount
+                JOIN {QUANTITY_MAP} q ON q.raw = r.quantity
+                JOIN {PRODUCT_MAP} p ON p.raw = r.product_code
+            ) AS parsed
+        ) AS numbered
+        WHERE seq NOT IN (SELECT seq FROM {BAD})
+        ON CONFLICT (row_key) DO NOTHING
+        """,
+        [batch_id, timezone.now()],
+    )
+    return cursor.rowcount
+
+
+def _options(**kwargs):
+    return {k: bool(v) for k, v in kwargs.items()}
+
+
+def purchases_import(
+    *,
+    data,
+    filename,
+    user=None,
+    create_missing_customers=False,
+    create_missing_products=False,
+    dry_run=False,
+    only_valid=False,
+    batch=None,
+    today=None,
+):
+    """Validate the file, then (unless dry_run, and only if valid or only_valid) write it atomically.
+
+    Raises customers.tabular.TableError when the file as a whole cannot be read (encoding, missing
+    columns); row problems are reported in the result instead.
+    """
+    today = today or timezone.localdate()
+    options = _options(create_missing_customers=create_missing_customers, create_missing_products=create_missing_products)
+    result = ImportResult(dry_run=dry_run)
+    encoding, file_format, records = staging.iter_records(data, filename)
+    result.encoding, result.file_format = encoding, file_format
+    dia = staging.dialect()
+    with connection.cursor() as cursor:
+        try:
+            staging.drop_tables(cursor, TEMP_TABLES)
+            staging.create_stage(cursor, dia)
+            result.total_rows = staging.load_stage(cursor, dia, records)
+            _progress(batch, 25)
+            _build_maps(cursor, dia, today)
+            _progress(batch, 40)
+            errors = _collect_errors(cursor, result, options)
+            result.valid_rows = result.total_rows - result.error_rows
+            _count_missing(cursor, result)
+            if only_valid and errors:
+                result.rejected_csv = _rejected_csv(cursor, errors)
+            _progress(batch, 50)
+            if dry_run or (errors and not only_valid) or not result.valid_rows:
+                return result
+            with transaction.atomic():
+                _create_missing(cursor, result, user, create_missing_customers, create_missing_products)
+                result.created = _insert_purchases(cursor, batch.pk if batch else None)
+                result.already_imported = result.valid_rows - result.created
+                cursor.execute(
+                    f"CREATE TEMP TABLE {AFFECTED} AS SELECT DISTINCT c.id AS customer_id "
+                    f"FROM {STAGE} s JOIN {CUSTOMER_MAP} c ON c.raw = s.customer_code "
+                    f"WHERE c.id IS NOT NULL AND s.seq NOT IN (SELECT seq FROM {BAD})"
+                )
+                cursor.execute(f"SELECT count(*) FROM {AFFECTED}")
+                result.affected_customers = cursor.fetchone()[0]
+                if result.created:
+                    refresh_summaries_where(
+                        cursor, as_of=today, scope=f"{{col}} IN (SELECT customer_id FROM {AFFECTED})", vendor=dia.vendor
+                    )
+                result.written = True
+            return result
+        finally:
+            if not connection.needs_rollback:
+                staging.drop_tables(cursor, TEMP_TABLES)

@@ -1,0 +1,170 @@
+"""Getting an uploaded purchases file into temporary tables, as raw text, as fast as the database allows.
+
+PostgreSQL: rows are streamed with COPY (psycopg2 copy_expert) into a TEMP table; SQLite: executemany.
+Nothing here interprets values: that is parsing.py's job, done once per distinct cell text by the importer.
+The SQL that follows is shared by both databases; the few differences are in Dialect.
+"""
+# ruff: noqa: S608 -- SQL here is assembled from constant table names and code-written conditions; every value is a parameter.
+import csv
+import hashlib
+import io
+from dataclasses import dataclass
+
+from django.db import connection
+from django.utils.translation import gettext as _
+
+from customers.tabular import TableError, decode_csv_bytes, read_table
+
+from .parsing import fold
+
+COLUMNS = ("customer_code", "purchased_on", "product_code", "quantity", "amount", "store", "order_ref", "coupon_code")
+REQUIRED = ("customer_code", "purchased_on", "amount")
+# Japanese headers that real exports use for the same columns.
+HEADER_ALIASES = {
+    "顧客コード": "customer_code",
+    "得意先コード": "customer_code",
+    "購入日": "purchased_on",
+    "売上日": "purchased_on",
+    "商品コード": "product_code",
+    "数量": "quantity",
+    "金額": "amount",
+    "売上金額": "amount",
+    "店舗": "store",
+    "部署": "store",
+    "注文番号": "order_ref",
+    "伝票番号": "order_ref",
+    "クーポン": "coupon_code",
+    "クーポンコード": "coupon_code",
+}
+STAGE = "mz_purchase_stage"
+COPY_CHUNK_ROWS = 200_000
+
+
+@dataclass(frozen=True)
+class Dialect:
+    vendor: str
+
+    @property
+    def is_postgres(self):
+        return self.vendor == "postgresql"
+
+    def fold(self, expression):
+        """SQL for the same folding as parsing.fold (NFKC + trim)."""
+        return f"normalize(btrim({expression}), NFKC)" if self.is_postgres else f"mz_fold({expression})"
+
+    def temp_table(self, name, columns_sql):
+        return f"CREATE TEMP TABLE {name} ({columns_sql})"
+
+
+def dialect():
+    dia = Dialect(connection.vendor)
+    if not dia.is_postgres:
+        # SQLite gets the two helper functions PostgreSQL has built in.
+        connection.ensure_connection()
+        raw = connection.connection
+        raw.create_function("mz_fold", 1, lambda v: fold(v) if v is not None else None, deterministic=True)
+        raw.create_function(
+            "md5", 1,
+            lambda v: hashlib.md5(v.encode(), usedforsecurity=False).hexdigest() if v is not None else None,
+            deterministic=True,
+        )
+    return dia
+
+
+def _canonical_header(name):
+    key = fold(name).lstrip("\ufeff").strip()
+    return HEADER_ALIASES.get(key, key.lower())
+
+
+def _positions(header):
+    canonical = [_canonical_header(h) for h in header]
+    missing = [c for c in REQUIRED if c not in canonical]
+    if missing:
+        raise TableError(_("Required columns are missing: %(columns)s") % {"columns": ", ".join(missing)})
+    return [canonical.index(c) if c in canonical else None for c in COLUMNS]
+
+
+def iter_records(data, filename):
+    """(encoding, file_format, iterator of [line_no, 8 raw strings]). Blank lines are skipped; the header
+    is line 1. Raises TableError for a file that cannot be read at all."""
+    if filename.lower().endswith((".xlsx", ".xlsm")) or data[:4] == b"PK\x03\x04":
+        table = read_table(data, filename)
+        positions = _positions(table.header)
+        names = [table.header[i] if i is not None else None for i in positions]
+        records = ([line] + [row.get(n, "") if n else "" for n in names] for line, row in table.rows)
+        return "", "xlsx", records
+    text, encoding = decode_csv_bytes(data)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise TableError(_("The file is empty.")) from None
+    positions = _positions(header)
+
+    def records():
+        try:
+            for line, values in enumerate(reader, start=2):
+                if not "".join(values).strip():
+                    continue
+                width = len(values)
+                yield [line] + [values[i] if i is not None and i < width else "" for i in positions]
+        except csv.Error as exc:
+            raise TableError(_("The CSV file is malformed: %(error)s") % {"error": exc}) from exc
+
+    return encoding, "csv", records()
+
+
+def create_stage(cursor, dia):
+    cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
+    cursor.execute(dia.temp_table(STAGE, "seq integer PRIMARY KEY, " + ", ".join(f"{c} text" for c in COLUMNS)))
+
+
+def load_stage(cursor, dia, records, on_chunk=None):
+    """Load the records; returns the number of rows. on_chunk(rows_so_far) is called between chunks."""
+    total = 0
+    while True:
+        chunk = []
+        for record in records:
+            chunk.append(record)
+            if len(chunk) >= COPY_CHUNK_ROWS:
+                break
+        if not chunk:
+            return total
+        if dia.is_postgres:
+            buffer = io.StringIO()
+            csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\n").writerows(chunk)
+            buffer.seek(0)
+            cursor.copy_expert(
+                f"COPY {STAGE} FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({', '.join(COLUMNS)}))", buffer
+            )
+        else:
+            placeholders = ", ".join(["%s"] * (len(COLUMNS) + 1))
+            cursor.executemany(f"INSERT INTO {STAGE} VALUES ({placeholders})", chunk)
+        total += len(chunk)
+        if on_chunk:
+            on_chunk(total)
+        if len(chunk) < COPY_CHUNK_ROWS:
+            return total
+
+
+def _copy_text(value):
+    if value is None:
+        return "\\N"
+    return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def load_rows(cursor, dia, table, columns, rows):
+    """Bulk-load small helper tables (value maps): COPY on PostgreSQL, executemany on SQLite."""
+    if not rows:
+        return
+    if dia.is_postgres:
+        buffer = io.StringIO("".join("\t".join(_copy_text(v) for v in row) + "\n" for row in rows))
+        cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
+    else:
+        placeholders = ", ".join(["%s"] * len(columns))
+        cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", rows)
+
+
+def drop_tables(cursor, names):
+    for name in names:
+        cursor.execute(f"DROP TABLE IF EXISTS {name}")

@@ -1,0 +1,155 @@
+"""CustomerPurchaseSummary maintenance: one set-based statement recomputes the figures of many customers.
+
+Called by the import, by purchase edit/delete services, by customer merge and by the nightly dormancy
+scan (first, because the 12-month windows move every day). Customers without purchases get NO summary
+row: an existing row is deleted when the customer's last purchase goes away.
+
+Windows, for as_of = D: "last 12 months" is (D - 12 months, D], "previous 12 months" is
+(D - 24 months, D - 12 months]. The median interval is the median of the gaps in days between
+consecutive distinct purchase days (NULL with fewer than two purchase days).
+"""
+# ruff: noqa: S608 -- SQL here is assembled from constant table names and code-written conditions; every value is a parameter.
+from dateutil.relativedelta import relativedelta
+from django.db import connection, transaction
+
+PURCHASE = "customers_purchase"
+SUMMARY = "customers_customerpurchasesummary"
+SUMMARY_COLUMNS = (
+    "customer_id, first_purchase_on, last_purchase_on, purchase_days, total_amount, "
+    "amount_last_12m, amount_prev_12m, median_interval_days, as_of, updated_at"
+)
+
+
+def window_bounds(as_of):
+    """(start of the last-12-months window, start of the previous one); both exclusive."""
+    return as_of - relativedelta(months=12), as_of - relativedelta(months=24)
+
+
+def _postgres_sql(scope):
+    # One pass: per-day totals, gaps by LAG, then aggregates with percentile_cont (ignores the NULL first gap).
+    return f"""
+        WITH days AS (
+            SELECT customer_id, purchased_on AS day, SUM(amount) AS amount
+            FROM {PURCHASE} WHERE {scope}
+            GROUP BY customer_id, purchased_on
+        ), gaps AS (
+            SELECT customer_id, day, amount,
+                   day - LAG(day) OVER (PARTITION BY customer_id ORDER BY day) AS gap
+            FROM days
+        )
+        INSERT INTO {SUMMARY} ({SUMMARY_COLUMNS})
+        SELECT customer_id, MIN(day), MAX(day), COUNT(*), SUM(amount),
+               COALESCE(SUM(amount) FILTER (WHERE day > %(last_start)s AND day <= %(as_of)s), 0),
+               COALESCE(SUM(amount) FILTER (WHERE day > %(prev_start)s AND day <= %(last_start)s), 0),
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY gap),
+               %(as_of)s, now()
+        FROM gaps GROUP BY customer_id
+        ON CONFLICT (customer_id) DO UPDATE SET
+            first_purchase_on = EXCLUDED.first_purchase_on,
+            last_purchase_on = EXCLUDED.last_purchase_on,
+            purchase_days = EXCLUDED.purchase_days,
+            total_amount = EXCLUDED.total_amount,
+            amount_last_12m = EXCLUDED.amount_last_12m,
+            amount_prev_12m = EXCLUDED.amount_prev_12m,
+            median_interval_days = EXCLUDED.median_interval_days,
+            as_of = EXCLUDED.as_of,
+            updated_at = EXCLUDED.updated_at
+    """
+
+
+def _sqlite_sql(scope):
+    # SQLite has no percentile_cont: the median is filled in afterwards (see _sqlite_medians).
+    return f"""
+        INSERT INTO {SUMMARY} ({SUMMARY_COLUMNS})
+        SELECT customer_id, MIN(day), MAX(day), COUNT(*), SUM(amount),
+               COALESCE(SUM(CASE WHEN day > %(last_start)s AND day <= %(as_of)s THEN amount END), 0),
+               COALESCE(SUM(CASE WHEN day > %(prev_start)s AND day <= %(last_start)s THEN amount END), 0),
+               NULL, %(as_of)s, datetime('now')
+        FROM (
+            SELECT customer_id, purchased_on AS day, SUM(amount) AS amount
+            FROM {PURCHASE} WHERE {scope}
+            GROUP BY customer_id, purchased_on
+        ) AS days
+        WHERE true
+        GROUP BY customer_id
+        ON CONFLICT (customer_id) DO UPDATE SET
+            first_purchase_on = excluded.first_purchase_on,
+            last_purchase_on = excluded.last_purchase_on,
+            purchase_days = excluded.purchase_days,
+            total_amount = excluded.total_amount,
+            amount_last_12m = excluded.amount_last_12m,
+            amount_prev_12m = excluded.amount_prev_12m,
+            median_interval_days = excluded.median_interval_days,
+            as_of = excluded.as_of,
+            updated_at = excluded.updated_at
+    """
+
+
+def _sqlite_medians(cursor, scope, params):
+    import pandas as pd
+
+    cursor.execute(
+        f"""
+        SELECT customer_id, julianday(day) - julianday(LAG(day) OVER (PARTITION BY customer_id ORDER BY day))
+        FROM (SELECT DISTINCT customer_id, purchased_on AS day FROM {PURCHASE} WHERE {scope}) AS days
+        """,
+        params,
+    )
+    gaps = pd.DataFrame(cursor.fetchall(), columns=["customer_id", "gap"]).dropna()
+    if gaps.empty:
+        return
+    medians = gaps.groupby("customer_id")["gap"].median()
+    cursor.executemany(
+        f"UPDATE {SUMMARY} SET median_interval_days = %s WHERE customer_id = %s",
+        [(float(value), int(customer_id)) for customer_id, value in medians.items()],
+    )
+
+
+def refresh_summaries_where(cursor, *, as_of, scope="1=1", scope_params=None, vendor=None):
+    """Recompute summaries for the customers matched by `scope`, a condition on a customer-id column
+    written as {col} (e.g. "{col} IN (SELECT customer_id FROM some_temp_table)"). Usable with any DB-API cursor,
+    which is how bench/ and the importer call it. Returns the number of summary rows written."""
+    vendor = vendor or connection.vendor
+    purchase_scope = scope.format(col="customer_id")
+    last_start, prev_start = window_bounds(as_of)
+    params = {"as_of": as_of, "last_start": last_start, "prev_start": prev_start, **(scope_params or {})}
+    if vendor == "postgresql":
+        cursor.execute(_postgres_sql(purchase_scope), params)
+        written = cursor.rowcount
+    else:
+        params = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in params.items()}
+        cursor.execute(_sqlite_sql(purchase_scope), params)
+        written = cursor.rowcount
+        _sqlite_medians(cursor, purchase_scope, params)
+    # Customers in scope whose purchases are all gone keep no row.
+    delete_scope = scope.format(col=f"{SUMMARY}.customer_id")
+    cursor.execute(
+        f"DELETE FROM {SUMMARY} WHERE ({delete_scope}) AND NOT EXISTS "
+        f"(SELECT 1 FROM {PURCHASE} p WHERE p.customer_id = {SUMMARY}.customer_id)",
+        params,
+    )
+    return written
+
+
+def refresh_purchase_summaries(*, as_of, customer_ids=None):
+    """Recompute CustomerPurchaseSummary for all customers, or for the given ids. Returns rows written."""
+    if customer_ids is not None:
+        customer_ids = sorted({int(pk) for pk in customer_ids})
+        if not customer_ids:
+            return 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        if customer_ids is None:
+            return refresh_summaries_where(cursor, as_of=as_of)
+        if connection.vendor == "postgresql":
+            return refresh_summaries_where(
+                cursor, as_of=as_of, scope="{col} = ANY(%(ids)s)", scope_params={"ids": customer_ids}
+            )
+        # SQLite: a temp table rather than a huge IN list (its variable limit).
+        cursor.execute("CREATE TEMP TABLE IF NOT EXISTS mz_summary_scope (customer_id INTEGER PRIMARY KEY)")
+        cursor.execute("DELETE FROM mz_summary_scope")
+        cursor.executemany("INSERT INTO mz_summary_scope (customer_id) VALUES (%s)", [(pk,) for pk in customer_ids])
+        written = refresh_summaries_where(
+            cursor, as_of=as_of, scope="{col} IN (SELECT customer_id FROM mz_summary_scope)"
+        )
+        cursor.execute("DELETE FROM mz_summary_scope")
+        return written
