@@ -14,6 +14,7 @@ urlpatterns = [
     path("inquiry/", include("customers.inquiry.urls")),
     path("campaigns/", include("campaigns.urls")),
     path("visits/", include("visits.urls")),
+    path("", include("crm.dormancy.urls")),
     path("", include("crm.urls")),
 ]
 if settings.DEBUG:

@@ -1,9 +1,23 @@
-"""Template tags for the dormancy panel of the customer card (filled in by the dormancy engine)."""
+"""Template tags for the dormancy engine: the customer card's panel and a link to a customer's card."""
 from django import template
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+
+from crm.dormancy.selectors import customer_dormancy_panel
 
 register = template.Library()
 
 
 @register.inclusion_tag("crm/partials/customer_dormancy.html")
 def customer_dormancy(customer):
-    return {"customer": customer}
+    return customer_dormancy_panel(customer)
+
+
+@register.simple_tag
+def customer_link(customer):
+    """The customer's name linking to the card (plain text where the card is not installed)."""
+    try:
+        url = reverse("customers:detail", args=[customer.pk])
+    except NoReverseMatch:
+        return customer.name
+    return format_html('<a href="{}">{}</a>', url, customer.name)

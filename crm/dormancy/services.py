@@ -1,0 +1,76 @@
+"""Changes a manager makes to the engine: rules (with a preview of their effect) and manual scans."""
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from . import rules as rule_sql
+from . import sql
+from .models import CustomerDormancy, DormancyRule, DormancyStatus
+from .selectors import last_scan_as_of
+
+
+@transaction.atomic
+def rule_update(*, rule, by):
+    """Save a rule the form has validated (its history records who changed what)."""
+    rule.updated_by = by
+    rule._change_reason = "rules page"
+    rule.save()
+    return rule
+
+
+@transaction.atomic
+def rule_override_create(*, code, tag=None, industry="", by):
+    """A segment override starting from the default rule's parameters."""
+    default = DormancyRule.objects.filter(code=code, tag=None, industry="").first()
+    override = DormancyRule(code=code, tag=tag, industry=industry if tag is None else "", updated_by=by)
+    if default is not None:
+        for name in ("is_enabled", "days", "ratio_percent", "amount_yen", "months_required", "multiplier",
+                     "min_purchase_days", "is_targeted"):
+            setattr(override, name, getattr(default, name))
+    override.save()
+    return override
+
+
+@transaction.atomic
+def rule_override_delete(*, rule, by):
+    if rule.is_default:
+        raise ValueError("the default rule of a code cannot be deleted")
+    rule.updated_by = by
+    rule.delete()
+
+
+def rules_preview(*, changed_rule, as_of=None):
+    """How saving `changed_rule` (unsaved edits) would move customers: [{from, to, count}], largest first.
+
+    Compared with the current statuses at the last scan's date, so only the rule change moves anyone.
+    """
+    as_of = as_of or last_scan_as_of() or timezone.localdate()
+    rules = [r for r in rule_sql.load_rules() if r.pk != changed_rule.pk] + [changed_rule]
+    select, params = rule_sql.classify_sql(rules=rules, as_of=as_of)
+    current = sql.table(CustomerDormancy)
+    rows = sql.fetch_all(
+        f"SELECT COALESCE(cur.status, ''), n.status, COUNT(*) FROM ({select}) n "  # noqa: S608 - fragments; values are parameters
+        f"LEFT JOIN {current} cur ON cur.customer_id = n.customer_id "
+        "WHERE (cur.customer_id IS NULL AND n.status <> %s) OR cur.status <> n.status GROUP BY 1, 2",
+        [*params, DormancyStatus.PROSPECT.value],
+    )
+    labels = dict(DormancyStatus.choices)
+    moves = [
+        {"from": old, "to": new, "from_label": labels.get(old, "—"), "to_label": labels.get(new, new), "count": n}
+        for old, new, n in rows
+    ]
+    return {"as_of": as_of, "moves": sorted(moves, key=lambda m: -m["count"])}
+
+
+def scan_request(*, by, as_of=None):
+    """Queue a scan (after commit, so the worker sees this transaction); runs inline without a broker."""
+    from crm import tasks
+
+    as_of_text = (as_of or timezone.localdate()).isoformat()
+    triggered_by = f"user:{by.get_username()}"
+    transaction.on_commit(lambda: tasks.scan_dormancy_nightly.delay(as_of=as_of_text, triggered_by=triggered_by))
+
+
+def parse_as_of(text):
+    return datetime.date.fromisoformat(text) if text else None

@@ -1,0 +1,126 @@
+"""Dormancy screens: the dormant list (everyone) and its export, the rules with a preview and the run log (managers)."""
+import tempfile
+
+from django.contrib import messages
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from crm.permissions import can, permission_required, require
+from customers.export import FORMATS, customer_export, export_filename
+from customers.selectors import customer_export_rows
+from customers.views.pagination import CappedPaginator
+
+from . import priority, reasons, selectors, services
+from .forms import DormancyRuleForm, DormantFilter, OverrideForm
+from .models import DormancyRule
+
+PAGE_SIZE = 50
+
+
+def _dormant_filter(request):
+    params = request.GET.copy()
+    for name in ("page", "format"):
+        params.pop(name, None)
+    return DormantFilter(params or None, queryset=selectors.dormant_customers())
+
+
+@require_GET
+@permission_required("dormancy.view")
+def dormant_list(request):
+    dormant_filter = _dormant_filter(request)
+    page = CappedPaginator(dormant_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [
+        {
+            "d": d,
+            "approach": reasons.approach_for(d.reason),
+            "exclusion": priority.EXCLUSION_LABELS.get(d.exclusion_reason, ""),
+            "days_dormant": (d.as_of - d.dormant_since).days if d.dormant_since else None,
+        }
+        for d in page.object_list
+    ]
+    context = {
+        "filter": dormant_filter, "page": page, "rows": rows, "as_of": selectors.last_scan_as_of(),
+        "may_export": can(request.user, "customers.export"),
+    }
+    template = "crm/dormancy/_dormant_table.html" if request.htmx else "crm/dormancy/dormant_list.html"
+    return render(request, template, context)
+
+
+@require_GET
+@permission_required("dormancy.view")
+def dormant_export(request):
+    require(request.user, "customers.export")
+    file_format = request.GET.get("format", "csv")
+    if file_format not in FORMATS:
+        file_format = "csv"
+    dormant_filter = _dormant_filter(request)
+    customers = selectors.customers_of(dormant_filter.qs)
+    stream = tempfile.SpooledTemporaryFile(max_size=10 * 1024 * 1024)  # noqa: SIM115 - FileResponse closes it
+    customer_export(
+        queryset=customers, stream=stream, by=request.user, file_format=file_format,
+        filters=dormant_filter.summary(), via="web", kind="dormant_customers", rows=customer_export_rows(customers),
+    )
+    stream.seek(0)
+    return FileResponse(
+        stream, as_attachment=True, filename=export_filename("dormant_customers", file_format),
+        content_type=FORMATS[file_format][0],
+    )
+
+
+@permission_required("dormancy.configure")
+def rules(request):
+    form = OverrideForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        override = services.rule_override_create(
+            code=form.cleaned_data["code"], tag=form.cleaned_data["tag"], industry=form.cleaned_data["industry"],
+            by=request.user,
+        )
+        messages.success(request, _("Override added: adjust it and check the preview before saving."))
+        return redirect("crm:rule_edit", pk=override.pk)
+    context = {"groups": selectors.rules_by_code(), "form": form, "as_of": selectors.last_scan_as_of()}
+    return render(request, "crm/dormancy/rules.html", context, status=400 if form.errors else 200)
+
+
+@permission_required("dormancy.configure")
+def rule_edit(request, pk):
+    rule = get_object_or_404(DormancyRule.objects.select_related("tag"), pk=pk)
+    form = DormancyRuleForm(request.POST or None, instance=rule)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        if "save" in request.POST:
+            services.rule_update(rule=form.save(commit=False), by=request.user)
+            messages.success(request, _("Rule saved. The next scan applies it."))
+            return redirect("crm:rules")
+        preview = services.rules_preview(changed_rule=form.save(commit=False))
+    context = {"rule": rule, "form": form, "preview": preview}
+    if request.htmx and request.method == "POST":
+        return render(request, "crm/dormancy/_rule_preview.html", context, status=200 if form.is_valid() else 400)
+    return render(request, "crm/dormancy/rule_edit.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+@permission_required("dormancy.configure")
+def rule_delete(request, pk):
+    rule = get_object_or_404(DormancyRule, pk=pk)
+    if rule.is_default:
+        messages.error(request, _("A default rule cannot be deleted; switch it off instead."))
+    else:
+        services.rule_override_delete(rule=rule, by=request.user)
+        messages.success(request, _("Override deleted."))
+    return redirect("crm:rules")
+
+
+@permission_required("dormancy.configure")
+def runs(request):
+    if request.method == "POST":
+        require(request.user, "dormancy.run")
+        services.scan_request(by=request.user)
+        messages.success(request, _("Scan started. Its result appears in the log below."))
+        return redirect("crm:runs")
+    context = {
+        "runs": selectors.scan_runs(), "fit": selectors.latest_fit(),
+        "may_run": can(request.user, "dormancy.run"),
+    }
+    return render(request, "crm/dormancy/runs.html", context)

@@ -1,0 +1,167 @@
+"""Why customers went quiet (product, price, customer side, unknown), the priority score and the exclusions."""
+import pytest
+
+from crm.dormancy import priority
+from crm.dormancy.pipeline import scan_dormancy
+from crm.models import CustomerDormancy, DormancyRule, RuleCode
+from crm.tests.dormancy_support import AS_OF, ago, buy, buy_on_days, customer_with, make_customer, product
+from customers.models import MarketEvent, PriceChange
+
+pytestmark = pytest.mark.django_db
+STEADY = [700, 640, 580, 520, 460, 400, 340, 280, 220]  # 9 purchase days over 480 days, last one 220 days ago
+
+
+def scan():
+    run = scan_dormancy(as_of=AS_OF)
+    assert run.outcome == "succeeded", run.error
+    return run
+
+
+def reason(customer):
+    return CustomerDormancy.objects.get(customer=customer).reason
+
+
+class TestReasons:
+    def test_it_blames_the_product_for_two_purchase_days(self):
+        c = customer_with([500, 200])
+        scan()
+        assert reason(c) == "product"
+
+    def test_it_blames_the_product_when_first_to_last_is_90_days(self):
+        c = customer_with([290, 260, 230, 200])
+        scan()
+        assert reason(c) == "product"
+
+    def test_it_does_not_blame_the_product_at_91_days(self):
+        c = customer_with([291, 260, 230, 200])
+        scan()
+        assert reason(c) == "unknown"
+
+    def test_it_blames_a_price_rise_of_a_product_they_bought_within_90_days_before_stopping(self):
+        cement = product("SEMENT", "セメント")
+        c = buy_on_days(make_customer(), STEADY, product=cement)
+        PriceChange.objects.create(product=cement, changed_on=ago(220 + 90), old_price=1000, new_price=1200)
+        scan()
+        assert reason(c) == "price"
+
+    def test_it_ignores_a_rise_91_days_before_the_last_purchase(self):
+        cement = product("SEMENT", "セメント")
+        c = buy_on_days(make_customer(), STEADY, product=cement)
+        PriceChange.objects.create(product=cement, changed_on=ago(220 + 91), old_price=1000, new_price=1200)
+        scan()
+        assert reason(c) == "customer_side"
+
+    def test_it_ignores_price_cuts_and_products_they_never_bought(self):
+        cement, tiles = product("SEMENT", "セメント"), product("TILE", "タイル")
+        c = buy_on_days(make_customer(), STEADY, product=cement)
+        PriceChange.objects.create(product=cement, changed_on=ago(250), old_price=1200, new_price=1000)
+        PriceChange.objects.create(product=tiles, changed_on=ago(250), old_price=1000, new_price=1200)
+        scan()
+        assert reason(c) == "customer_side"
+
+    def test_it_blames_price_after_a_competitor_event_in_their_category(self):
+        cement = product("SEMENT", "セメント")
+        c = buy_on_days(make_customer(), STEADY, product=cement)
+        MarketEvent.objects.create(
+            occurred_on=ago(260), kind=MarketEvent.Kind.COMPETITOR_PRICE_CUT, description="他社値下げ", category="セメント"
+        )
+        scan()
+        assert reason(c) == "price"
+
+    def test_it_ignores_a_competitor_event_in_another_category(self):
+        cement = product("SEMENT", "セメント")
+        c = buy_on_days(make_customer(), STEADY, product=cement)
+        MarketEvent.objects.create(
+            occurred_on=ago(260), kind=MarketEvent.Kind.COMPETITOR_LAUNCH, description="新製品", category="塗料"
+        )
+        scan()
+        assert reason(c) == "customer_side"
+
+    def test_it_sees_a_steady_buyer_stopping_as_a_change_on_their_side(self):
+        c = customer_with(STEADY)
+        scan()
+        d = CustomerDormancy.objects.get(customer=c)
+        assert (d.status, d.reason) == ("dormant", "customer_side")
+
+    def test_it_needs_six_purchase_days_for_a_steady_buyer(self):
+        c = customer_with([700, 580, 460, 340, 220])
+        scan()
+        assert reason(c) == "unknown"
+
+    def test_it_explains_at_risk_customers_too_and_leaves_active_ones_blank(self):
+        at_risk = customer_with([61, 91, 121])
+        active = customer_with([5, 35, 65])
+        scan()
+        assert reason(at_risk) == "product"  # first to last is 60 days
+        assert reason(active) == ""
+
+
+class TestPriority:
+    def score(self, customer):
+        return CustomerDormancy.objects.get(customer=customer).priority_score
+
+    def test_it_ranks_shorter_dormancy_higher(self):
+        recent, old = customer_with([400, 200]), customer_with([400, 300])
+        scan()
+        assert self.score(recent) > self.score(old)
+
+    def test_it_ranks_larger_past_spend_higher(self):
+        big, small = customer_with([400, 200], amount=90_000), customer_with([400, 200], amount=20_000)
+        scan()
+        assert self.score(big) > self.score(small)
+
+    def test_it_ranks_more_purchase_days_higher(self):
+        many = customer_with([500, 450, 400, 350, 300, 250], amount=10_000)
+        few = customer_with([500, 250], amount=30_000)  # same total, fewer days
+        scan()
+        assert self.score(many) > self.score(few)
+
+    def test_it_ranks_key_accounts_higher(self):
+        key, plain = customer_with([400, 200], is_key_account=True), customer_with([400, 200])
+        scan()
+        assert self.score(key) - self.score(plain) == pytest.approx(100 * priority.WEIGHT_KEY_ACCOUNT)
+
+    def test_it_stays_within_0_and_100_and_matches_the_documented_formula(self):
+        top = customer_with(list(range(180, 180 + 30 * 25, 30)), amount=1_000_000, is_key_account=True)
+        bottom = customer_with([729], amount=1)
+        scan()
+        d = CustomerDormancy.objects.get(customer=top)
+        expected = priority.priority_score(days=180, spend_rank=1.0, purchase_days=25, is_key_account=True)
+        assert d.priority_score == pytest.approx(expected)
+        assert 0 <= self.score(bottom) < d.priority_score <= 100
+
+    def test_it_gives_no_score_to_active_customers(self):
+        c = customer_with([5])
+        scan()
+        assert self.score(c) is None
+
+
+class TestExclusions:
+    def test_it_excludes_lost_customers_with_the_reason(self):
+        c = customer_with([800])
+        scan()
+        d = CustomerDormancy.objects.get(customer=c)
+        assert (d.is_excluded, d.exclusion_reason) == (True, "lost")
+
+    def test_it_targets_lost_customers_when_the_manager_says_so(self):
+        DormancyRule.objects.filter(code=RuleCode.LOST).update(is_targeted=True)
+        c = customer_with([800])
+        scan()
+        assert CustomerDormancy.objects.get(customer=c).is_excluded is False
+
+    def test_it_excludes_one_time_buyers_below_10000_yen(self):
+        below, at = customer_with([300], amount=9_999), customer_with([300], amount=10_000)
+        twice = make_customer()
+        buy(twice, ago(400), 3_000)
+        buy(twice, ago(300), 3_000)
+        scan()
+        d = CustomerDormancy.objects.get(customer=below)
+        assert (d.is_excluded, d.exclusion_reason) == (True, "one_time_small")
+        assert CustomerDormancy.objects.get(customer=at).is_excluded is False
+        assert CustomerDormancy.objects.get(customer=twice).is_excluded is False
+
+    def test_it_reads_the_configured_amount(self):
+        DormancyRule.objects.filter(code=RuleCode.ONE_TIME).update(amount_yen=50_000)
+        c = customer_with([300], amount=30_000)
+        scan()
+        assert CustomerDormancy.objects.get(customer=c).exclusion_reason == "one_time_small"
