@@ -1,5 +1,5 @@
 """Customer master URLs under /customers/ (purchases add theirs here too)."""
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -20,4 +20,5 @@ urlpatterns = [
     path("<int:pk>/touchpoints/", views.touchpoint_add, name="touchpoint_add"),
     path("<int:pk>/contacts/new/", views.contact_add, name="contact_add"),
     path("<int:pk>/contacts/<int:contact_pk>/", views.contact_edit, name="contact_edit"),
+    path("", include("customers.purchases.urls")),
 ]
