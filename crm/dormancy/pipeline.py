@@ -23,7 +23,9 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
-from . import bgnbd, priority, reasons, rules, sql, summaries
+from customers.purchases.summary import refresh_purchase_summaries
+
+from . import bgnbd, priority, reasons, rules, sql
 from .models import CustomerDormancy, DormancyRule, DormancyStatus, ModelFit, RuleCode, ScanRun, StatusChange
 
 logger = logging.getLogger(__name__)
@@ -33,6 +35,7 @@ SCORES = "dormancy_scan_scores"
 LOCK_KEY = 0x6D657A616D65  # "mezame": the advisory-lock id of the scan
 CACHE_LOCK = "dormancy-scan-lock"
 CACHE_LOCK_SECONDS = 6 * 3600
+SCAN_WORK_MEM = "256MB"
 MIN_CUSTOMERS_FOR_MODEL = 20  # below this the BG/NBD fit says nothing useful
 PREDICTION_DAYS = 90
 DAYS_PER_WEEK = 7.0
@@ -51,7 +54,8 @@ class ScanContext:
 
 
 def refresh_summaries(ctx):
-    summaries.refresh_summaries(as_of=ctx.as_of)
+    # The 12-month windows move every day, so the figures are recomputed before anything reads them.
+    refresh_purchase_summaries(as_of=ctx.as_of)
 
 
 def classify(ctx):
@@ -207,6 +211,9 @@ def scan_dormancy(*, as_of=None, triggered_by=""):
     ctx = ScanContext(as_of=as_of, run=run, rules=rules.load_rules())
     try:
         with transaction.atomic():
+            if sql.is_postgres():
+                # A nightly batch sorts and hashes millions of rows: give this transaction room (SET LOCAL ends with it).
+                sql.execute("SELECT set_config('work_mem', %s, true)", [SCAN_WORK_MEM])
             for step in list(STEPS):
                 started = time.perf_counter()
                 step(ctx)

@@ -1,0 +1,130 @@
+"""Benchmark of the nightly dormancy scan on the large data set (1,000,000 customers / 20,000,000 purchase lines).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/mezame_bench .venv/bin/python -m bench.bench_dormancy
+
+Measured in one run, on the same warm database:
+1. the baseline: ONE raw SQL aggregate over all purchases — max date and the two yearly sums per customer —
+   materialised server-side (CREATE TEMP TABLE … AS), best of two;
+2. the full scan `scan_dormancy(as_of=D)` with every step and the status-change events, twice: the first scan
+   of a fresh engine (a million initial events) and the nightly steady state (D + 1 day);
+3. the BG/NBD fit and scoring of every buyer alone (numpy/scipy, from the summary table), and as the scan's step.
+Targets (issue 6): scan ≤ 2 × baseline; fit + scoring ≤ 60 s.
+"""
+import argparse
+import datetime as dt
+import os
+import sys
+import time
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+DEFAULT_DSN = "postgres://postgres@127.0.0.1:5432/mezame_bench"
+
+
+def log(message):
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def timed(label, fn):
+    started = time.perf_counter()
+    value = fn()
+    seconds = time.perf_counter() - started
+    log(f"{label}: {seconds:.1f} s")
+    return seconds, value
+
+
+def raw_aggregate(as_of):
+    from django.db import connection, transaction
+
+    last_from, prev_from = as_of - dt.timedelta(days=364), as_of - dt.timedelta(days=729)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('work_mem', %s, true)", ["256MB"])  # as the scan has
+        cursor.execute("DROP TABLE IF EXISTS bench_raw_aggregate")
+        cursor.execute(
+            "CREATE TEMP TABLE bench_raw_aggregate ON COMMIT DROP AS "
+            "SELECT customer_id, MAX(purchased_on) AS last_on, "
+            "SUM(amount) FILTER (WHERE purchased_on >= %s) AS last_12m, "
+            "SUM(amount) FILTER (WHERE purchased_on >= %s AND purchased_on < %s) AS prev_12m "
+            "FROM customers_purchase WHERE purchased_on <= %s GROUP BY customer_id",
+            [last_from, prev_from, last_from, as_of],
+        )
+        return cursor.rowcount
+
+
+def model_alone():
+    """Fit + score every buyer from the summary table (what the scan's model step does, minus the SQL)."""
+    import numpy as np
+    from django.db import connection
+
+    from crm.dormancy import bgnbd
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT purchase_days - 1, last_purchase_on - first_purchase_on, as_of - first_purchase_on "
+            "FROM customers_customerpurchasesummary WHERE purchase_days > 0"
+        )
+        data = np.array(cursor.fetchall(), dtype=float)
+    x, t_x, T = data[:, 0], data[:, 1] / 7, data[:, 2] / 7
+    started = time.perf_counter()
+    params = bgnbd.fit(x, t_x, T)
+    fitted = time.perf_counter() - started
+    alive = bgnbd.p_alive(params, x, t_x, T)
+    expected = bgnbd.expected_purchases(params, 90 / 7, x, t_x, T)
+    total = time.perf_counter() - started
+    distinct = len(bgnbd.group_triples(x, t_x, T)[0])
+    return {"customers": len(x), "distinct_triples": distinct, "fit_s": fitted, "fit_and_score_s": total,
+            "params": params, "mean_p_alive": float(alive.mean()), "mean_expected_90d": float(expected.mean())}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--as-of", default="2026-11-01", help="scan date (default: the day after the data ends)")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("DATABASE_URL", DEFAULT_DSN)
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from bench.datasets import ensure_large_dataset
+    from crm.dormancy.pipeline import scan_dormancy
+    from crm.models import CustomerDormancy, StatusChange
+
+    as_of = dt.date.fromisoformat(args.as_of)
+    if connection.vendor != "postgresql":
+        sys.exit("bench_dormancy needs PostgreSQL: set DATABASE_URL")
+    call_command("migrate", verbosity=0)
+    info = ensure_large_dataset("default")
+    log(f"data: {info}")
+
+    # A fresh engine: the first scan then records one event per buyer, the worst case.
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE crm_statuschange, crm_customerdormancy, crm_modelfit")
+
+    raw = [timed("raw aggregate", lambda: raw_aggregate(as_of))[0] for _ in range(2)]
+    baseline = min(raw)
+    first_s, first = timed("scan (first, fresh engine)", lambda: scan_dormancy(as_of=as_of, triggered_by="bench"))
+    next_day = as_of + dt.timedelta(days=1)
+    nightly_s, nightly = timed("scan (next night)", lambda: scan_dormancy(as_of=next_day, triggered_by="bench"))
+    model = model_alone()
+    log(f"model alone: {model}")
+
+    print(f"raw aggregate (best of 2):          {baseline:8.1f} s   ({raw[0]:.1f}, {raw[1]:.1f})")
+    print(f"full scan, first (fresh engine):    {first_s:8.1f} s   ratio {first_s / baseline:.2f}×   "
+          f"steps {first.step_seconds}   changes {sum(first.counts['changes'].values())}")
+    print(f"full scan, next night:              {nightly_s:8.1f} s   ratio {nightly_s / baseline:.2f}×   "
+          f"steps {nightly.step_seconds}   changes {nightly.counts['changes']}")
+    print(f"BG/NBD fit alone:                   {model['fit_s']:8.1f} s   on {model['customers']:,} customers "
+          f"({model['distinct_triples']:,} distinct (x, t_x, T))")
+    print(f"BG/NBD fit + scoring alone:         {model['fit_and_score_s']:8.1f} s   target ≤ 60 s")
+    print(f"model step inside the scan:         {nightly.step_seconds.get('fit_and_score_model', 0):8.1f} s "
+          "(read, fit, score, COPY back, UPDATE)")
+    p = model["params"]
+    print(f"parameters (weeks): r={p.r:.4f} alpha={p.alpha:.4f} a={p.a:.4f} b={p.b:.4f} LL={p.log_likelihood:.1f}")
+    print(f"statuses: {nightly.counts['statuses']}   current rows {CustomerDormancy.objects.count():,}   "
+          f"events {StatusChange.objects.count():,}")
+
+
+if __name__ == "__main__":
+    main()
