@@ -18,6 +18,8 @@ the file (two identical lines are two purchases). Re-importing a file therefore 
 # ruff: noqa: S608 -- SQL here is assembled from constant table names and code-written conditions; every value is a parameter.
 import datetime as dt
 import io
+import logging
+import time
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -33,6 +35,7 @@ from .parsing import ValueParseError, parse_amount, parse_date, parse_quantity
 from .staging import COLUMNS, STAGE
 from .summary import refresh_summaries_where
 
+logger = logging.getLogger(__name__)
 MAX_REPORTED_ERRORS = 1000
 DATE_MAP, AMOUNT_MAP, QUANTITY_MAP = "mz_purchase_dates", "mz_purchase_amounts", "mz_purchase_quantities"
 CUSTOMER_MAP, PRODUCT_MAP, BAD, AFFECTED = (
@@ -66,7 +69,9 @@ class ImportResult:
         return self.error_rows == 0
 
 
-def _progress(batch, percent):
+def _progress(batch, percent, stage="", started=None):
+    if started is not None:
+        logger.info("purchase import: %s done after %.2f s", stage, time.monotonic() - started)
     if batch is not None and not connection.in_atomic_block:
         ImportBatch.objects.filter(pk=batch.pk).update(progress=percent)
 
@@ -114,10 +119,12 @@ def _build_maps(cursor, dia, today):
             f"""
             INSERT INTO {table} (raw, code, id)
             SELECT d.raw, d.code, t.id
-            FROM (SELECT DISTINCT {column} AS raw, {dia.fold(column)} AS code FROM {STAGE}) AS d
+            FROM (SELECT raw, {dia.fold("raw")} AS code FROM (SELECT DISTINCT {column} AS raw FROM {STAGE}) AS u) AS d
             LEFT JOIN {target} t ON t.code = d.code
             """
         )
+    if dia.is_postgres:
+        cursor.execute(f"ANALYZE {DATE_MAP}, {AMOUNT_MAP}, {QUANTITY_MAP}, {CUSTOMER_MAP}, {PRODUCT_MAP}")
 
 
 def _error_sql(create_missing_customers, create_missing_products):
@@ -260,6 +267,22 @@ def _insert_purchases(cursor, batch_id):
     return cursor.rowcount
 
 
+def _stage(cursor, dia, records, text):
+    """Rows into the stage table: whole-file COPY when PostgreSQL can parse the CSV itself, else row by row."""
+    if dia.is_postgres and text is not None:
+        import psycopg2
+
+        try:
+            with transaction.atomic():
+                total = staging.copy_csv_text(cursor, text)
+        except (psycopg2.DataError, psycopg2.IntegrityError):
+            total = None  # ragged rows: the Python reader reports them properly
+        if total is not None:
+            return total
+    staging.create_stage(cursor, dia)
+    return staging.load_stage(cursor, dia, records)
+
+
 def _options(**kwargs):
     return {k: bool(v) for k, v in kwargs.items()}
 
@@ -284,29 +307,36 @@ def purchases_import(
     today = today or timezone.localdate()
     options = _options(create_missing_customers=create_missing_customers, create_missing_products=create_missing_products)
     result = ImportResult(dry_run=dry_run)
-    encoding, file_format, records = staging.iter_records(data, filename)
+    encoding, file_format, records, text = staging.iter_records(data, filename)
     result.encoding, result.file_format = encoding, file_format
     dia = staging.dialect()
+    started = time.monotonic()
     with connection.cursor() as cursor:
         try:
             staging.drop_tables(cursor, TEMP_TABLES)
-            staging.create_stage(cursor, dia)
-            result.total_rows = staging.load_stage(cursor, dia, records)
-            _progress(batch, 25)
+            if dia.is_postgres:
+                # Temp tables live in per-session buffers (8 MB by default): too small for a big file.
+                cursor.execute("SET temp_buffers = '512MB'")
+                cursor.execute("SET work_mem = '256MB'")
+            result.total_rows = _stage(cursor, dia, records, text)
+            if dia.is_postgres:
+                cursor.execute(f"ANALYZE {STAGE}")  # temp tables are never auto-analyzed
+            _progress(batch, 25, "staging", started)
             _build_maps(cursor, dia, today)
-            _progress(batch, 40)
+            _progress(batch, 40, "value maps", started)
             errors = _collect_errors(cursor, result, options)
             result.valid_rows = result.total_rows - result.error_rows
             _count_missing(cursor, result)
             if only_valid and errors:
                 result.rejected_csv = _rejected_csv(cursor, errors)
-            _progress(batch, 50)
+            _progress(batch, 50, "validation", started)
             if dry_run or (errors and not only_valid) or not result.valid_rows:
                 return result
             with transaction.atomic():
                 _create_missing(cursor, result, user, create_missing_customers, create_missing_products)
                 result.created = _insert_purchases(cursor, batch.pk if batch else None)
                 result.already_imported = result.valid_rows - result.created
+                _progress(batch, 80, "insert", started)
                 cursor.execute(
                     f"CREATE TEMP TABLE {AFFECTED} AS SELECT DISTINCT c.id AS customer_id "
                     f"FROM {STAGE} s JOIN {CUSTOMER_MAP} c ON c.raw = s.customer_code "
@@ -319,7 +349,10 @@ def purchases_import(
                         cursor, as_of=today, scope=f"{{col}} IN (SELECT customer_id FROM {AFFECTED})", vendor=dia.vendor
                     )
                 result.written = True
+            _progress(batch, 100, "summaries and commit", started)
             return result
         finally:
             if not connection.needs_rollback:
                 staging.drop_tables(cursor, TEMP_TABLES)
+                if dia.is_postgres:
+                    cursor.execute("RESET work_mem")

@@ -200,22 +200,81 @@ class TestFormatsAndIdentity:
 
 @pytest.mark.postgres
 class TestPostgresCopyPath:
-    def test_it_streams_the_rows_with_copy(self, after_sample, catalogue, sample_bytes, monkeypatch):  # noqa: F811
+    @pytest.fixture
+    def copies(self, monkeypatch):
+        from django.db.backends.utils import CursorWrapper
+
         statements = []
-        original = staging.load_stage
 
-        def spy(cursor, dia, records, on_chunk=None):
-            real_copy = cursor.copy_expert
+        def copy_expert(self, sql, file, *args):
+            statements.append(sql)
+            return self.cursor.copy_expert(sql, file, *args)
 
-            def copy_expert(sql, file):
-                statements.append(sql)
-                return real_copy(sql, file)
+        monkeypatch.setattr(CursorWrapper, "copy_expert", copy_expert, raising=False)
+        return statements
 
-            cursor.copy_expert = copy_expert
-            return original(cursor, dia, records, on_chunk)
-
-        monkeypatch.setattr(staging, "load_stage", spy)
+    def test_it_streams_the_whole_file_into_the_stage_with_copy(self, after_sample, catalogue, sample_bytes, copies):  # noqa: F811
         result = purchases_import(data=sample_bytes, filename="p.csv", only_valid=True)
 
-        assert statements and statements[0].startswith(f"COPY {staging.STAGE} FROM STDIN")
+        assert copies[0].startswith(f"COPY {staging.STAGE} (customer_code, purchased_on, product_code, quantity, amount, store, order_ref)")
         assert result.created == 127 and Purchase.objects.count() == 127
+        assert [e["line"] for e in result.errors] == [129, 130, 131, 132]
+
+    def test_it_falls_back_to_row_copy_for_a_file_with_blank_lines_and_keeps_line_numbers(
+        self, after_sample, catalogue, copies
+    ):
+        data = csv_bytes("C0001,2025-01-10,P-100,1,980,,A-1,", "", "C0001,2025-02-30,P-100,1,980,,A-2,")
+        result = purchases_import(data=data, filename="p.csv")
+
+        assert copies[0].startswith(f"COPY {staging.STAGE} (seq, customer_code")
+        assert [(e["line"], e["value"]) for e in result.errors] == [(4, "2025-02-30")]
+
+
+class TestLineNumbers:
+    def test_it_counts_blank_lines_in_line_numbers_on_every_database(self, after_sample, catalogue):
+        data = csv_bytes("C0001,2025-01-10,P-100,1,980,,A-1,", "", "C0001,2025-01-10,P-100,x,980,,A-2,")
+        result = purchases_import(data=data, filename="p.csv")
+
+        assert [(e["line"], e["column"]) for e in result.errors] == [(4, "quantity")]
+        assert result.total_rows == 2
+
+
+class TestCommand:
+    def test_it_imports_from_the_command_line_with_only_valid_and_writes_the_rejected_rows(
+        self, after_sample, catalogue, tmp_path
+    ):
+        from django.core.management import call_command
+
+        from .purchase_fixtures import SAMPLE
+
+        out, err = io.StringIO(), io.StringIO()
+        rejected = tmp_path / "rejected.csv"
+        call_command("import_purchases", str(SAMPLE), "--only-valid", "--rejected", str(rejected), stdout=out, stderr=err)
+
+        assert "127 added" in out.getvalue()
+        assert "line 130, purchased_on '2025-02-30': The date does not exist." in err.getvalue()
+        assert rejected.read_bytes().decode("utf-8-sig").count("\n") == 5
+        assert Purchase.objects.count() == 127
+
+    def test_it_refuses_a_file_with_errors_and_writes_nothing(self, after_sample, catalogue):
+        from django.core.management import CommandError, call_command
+
+        from .purchase_fixtures import SAMPLE
+
+        with pytest.raises(CommandError, match="Nothing was written"):
+            call_command("import_purchases", str(SAMPLE), stdout=io.StringIO(), stderr=io.StringIO())
+        assert Purchase.objects.count() == 0
+
+    def test_it_creates_missing_customers_and_dry_runs(self, after_sample, catalogue):
+        from django.core.management import call_command
+
+        from .purchase_fixtures import SAMPLE
+
+        out = io.StringIO()
+        call_command("import_purchases", str(SAMPLE), "--create-missing-customers", "--dry-run", stdout=out,
+                     stderr=io.StringIO())
+        assert "dry run" in out.getvalue() and not Customer.objects.filter(code="C9999").exists()
+        call_command("import_purchases", str(SAMPLE), "--create-missing-customers", "--only-valid",
+                     stdout=io.StringIO(), stderr=io.StringIO())
+        assert Customer.objects.filter(code="C9999").exists()
+        assert Purchase.objects.count() == 128
