@@ -65,3 +65,29 @@ def test_production_check_deploy_prints_no_warnings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_it_reads_hosts_and_mail_server_from_the_environment():
+    out = _settings_in_subprocess(
+        "config.settings.local",
+        {"ALLOWED_HOSTS": "a.example.jp,b.example.jp", "EMAIL_URL": "smtp+tls://user:pw@mail.example.jp:587"},
+        "s.ALLOWED_HOSTS, s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_USE_TLS",
+    )
+    assert out == "['a.example.jp', 'b.example.jp'] django.core.mail.backends.smtp.EmailBackend mail.example.jp 587 True"
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG")}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings.production", ALLOWED_HOSTS="mezame.example.jp")
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_production_is_never_in_debug_and_keeps_cookies_secure():
+    out = _settings_in_subprocess(
+        "config.settings.production",
+        {"SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "mezame.example.jp", "DEBUG": "true"},
+        "s.DEBUG, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT, s.SECURE_REDIRECT_EXEMPT",
+    )
+    assert out == "False True True True ['^healthz$']"
