@@ -2,7 +2,7 @@
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000  # past this a list is for exporting or filtering, not for paging through
 
 
 class CappedPaginator(Paginator):
