@@ -57,37 +57,69 @@ def log_likelihood(params, x, t_x, T, weights=None):
     return float(np.sum(terms if weights is None else terms * weights))
 
 
+class _Triples:
+    """Distinct (x, t_x, T) with weights, and the distinct values of each column: the expensive special functions
+    are evaluated once per distinct x (or t_x, T) and gathered, not once per triple."""
+
+    def __init__(self, x, t_x, T, scale):
+        gx, gt, gT, self.w = group_triples(x, t_x, T)
+        self.x = gx
+        self.ux, self.ix = np.unique(gx, return_inverse=True)
+        self.ut, self.it = np.unique(gt * scale, return_inverse=True)
+        self.uT, self.iT = np.unique(gT * scale, return_inverse=True)
+        self.repeat = gx > 0
+        self.n = int(self.w.sum())
+
+    def log_likelihood(self, r, alpha, a, b):
+        ux, x = self.ux, self.x
+        a1 = special.gammaln(r + ux)[self.ix] - special.gammaln(r) + r * np.log(alpha)
+        a2 = (special.gammaln(b + ux) - special.gammaln(a + b + ux))[self.ix] + special.gammaln(a + b) - special.gammaln(b)
+        a3 = -(r + x) * np.log(alpha + self.uT)[self.iT]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            a4 = np.log(a) - np.log(b + np.maximum(ux, 1) - 1)[self.ix] - (r + x) * np.log(alpha + self.ut)[self.it]
+        terms = a1 + a2 + np.where(self.repeat, np.logaddexp(a3, a4), a3)
+        return float(np.dot(terms, self.w))
+
+
 def fit(x, t_x, T, *, initial=(1.0, 1.0, 1.0, 1.0)):
     """Maximum-likelihood BG/NBD parameters for the customers given (times in any one unit)."""
     started = time.perf_counter()
-    gx, gt, gT, w = group_triples(x, t_x, T)
-    if len(gx) == 0:
+    T_max = float(np.max(T)) if len(T) else 0.0
+    if len(T) == 0:
         raise ValueError("no customers to fit")
     # Work on a time scale where T is of order 10: the optimizer then starts near the answer for any unit.
-    scale = 10.0 / max(float(np.max(gT)), 1e-9)
-    st, sT = gt * scale, gT * scale
+    scale = 10.0 / max(T_max, 1e-9)
+    data = _Triples(x, t_x, T, scale)
 
     def negative(log_params):
-        r, alpha, a, b = np.exp(log_params)
-        value = -log_likelihood((r, alpha, a, b), gx, st, sT, w)
+        value = -data.log_likelihood(*np.exp(log_params))
         return value if np.isfinite(value) else 1e300
 
     # Bounded in log space: on odd small data sets the likelihood can run off to a degenerate corner (a → 0).
     bounds = [(-LOG_BOUND, LOG_BOUND)] * 4
-    start = optimize.minimize(
-        negative, np.log(initial), method="Nelder-Mead", bounds=bounds,
-        options={"maxiter": 4000, "xatol": 1e-7, "fatol": 1e-7},
-    )
-    result = optimize.minimize(negative, start.x, method="L-BFGS-B", bounds=bounds)
-    if result.fun > start.fun:
-        result = start
+    result = optimize.minimize(negative, np.log(initial), method="L-BFGS-B", bounds=bounds)
+    if not result.success:
+        # Rescue: Nelder–Mead does not need the (numerical) gradient that L-BFGS-B stumbled on.
+        polish = optimize.minimize(
+            negative, result.x, method="Nelder-Mead", bounds=bounds,
+            options={"maxiter": 2000, "xatol": 1e-7, "fatol": 1e-7},
+        )
+        result = polish if polish.fun < result.fun else result
     r, alpha_scaled, a, b = np.exp(result.x)
-    alpha = alpha_scaled / scale
-    ll = log_likelihood((r, alpha, a, b), gx, gt, gT, w)
     return BgNbdParameters(
-        r=float(r), alpha=float(alpha), a=float(a), b=float(b), log_likelihood=ll,
-        n_customers=int(w.sum()), seconds=time.perf_counter() - started,
+        r=float(r), alpha=float(alpha_scaled / scale), a=float(a), b=float(b),
+        log_likelihood=float(-result.fun) + _rescale_ll(data, scale),
+        n_customers=data.n, seconds=time.perf_counter() - started,
     )
+
+
+def _rescale_ll(data, scale):
+    """Log-likelihood difference between the scaled and the original time unit.
+
+    Rescaling time by c multiplies each customer's likelihood density by c^x (x repeat purchases), i.e. adds
+    x·ln(c) to its log; so LL(original) = LL(scaled) + Σ w·x·ln(scale).
+    """
+    return float(np.dot(data.w, data.x) * np.log(scale))
 
 
 def p_alive(params, x, t_x, T, *, no_repeat="mbgnbd"):
