@@ -53,7 +53,8 @@ def test_it_reads_database_and_redis_from_the_environment():
 
 
 def test_production_check_deploy_prints_no_warnings():
-    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG",)}
+    # DJANGO_ALLOW_ASYNC_UNSAFE belongs to browser tests only; never part of a deployment.
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")}
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.production",
         SECRET_KEY=secrets.token_urlsafe(50),
