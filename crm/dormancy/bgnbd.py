@@ -17,6 +17,7 @@ import numpy as np
 from scipy import optimize, special
 
 LOG_BOUND = 12.0  # parameters stay within e^±12 on the internal time scale
+KEEP_TOLERANCE = 1e-6  # relative log-likelihood gain below which a warm start's parameters are kept
 
 
 @dataclass(frozen=True)
@@ -30,11 +31,13 @@ class BgNbdParameters:
     seconds: float = 0.0
 
 
-def group_triples(x, t_x, T):
-    """(x, t_x, T, weights) of the distinct triples."""
+def group_triples(x, t_x, T, weights=None):
+    """(x, t_x, T, weights) of the distinct triples (weights: how many customers each input row stands for)."""
     x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
     stacked = np.column_stack([x, t_x, T])
-    unique, counts = np.unique(stacked, axis=0, return_counts=True)
+    unique, inverse, counts = np.unique(stacked, axis=0, return_inverse=True, return_counts=True)
+    if weights is not None:
+        counts = np.bincount(inverse.ravel(), weights=np.asarray(weights, dtype=float), minlength=len(unique))
     return unique[:, 0], unique[:, 1], unique[:, 2], counts.astype(float)
 
 
@@ -61,8 +64,8 @@ class _Triples:
     """Distinct (x, t_x, T) with weights, and the distinct values of each column: the expensive special functions
     are evaluated once per distinct x (or t_x, T) and gathered, not once per triple."""
 
-    def __init__(self, x, t_x, T, scale):
-        gx, gt, gT, self.w = group_triples(x, t_x, T)
+    def __init__(self, x, t_x, T, scale, weights=None):
+        gx, gt, gT, self.w = group_triples(x, t_x, T, weights)
         self.x = gx
         self.ux, self.ix = np.unique(gx, return_inverse=True)
         self.ut, self.it = np.unique(gt * scale, return_inverse=True)
@@ -81,15 +84,21 @@ class _Triples:
         return float(np.dot(terms, self.w))
 
 
-def fit(x, t_x, T, *, initial=(1.0, 1.0, 1.0, 1.0)):
-    """Maximum-likelihood BG/NBD parameters for the customers given (times in any one unit)."""
+def fit(x, t_x, T, *, weights=None, initial=None):
+    """Maximum-likelihood BG/NBD parameters for the customers given (times in any one unit).
+
+    `weights`: customers per row, when the caller already grouped identical triples (the scan groups in SQL).
+    `initial`: a previous fit (r, alpha, a, b) in the same time unit, e.g. last night's. The optimizer starts
+    there, which saves most iterations; and when it cannot improve the log-likelihood measurably (same data),
+    those parameters are kept exactly, so a repeated run scores every customer identically.
+    """
     started = time.perf_counter()
     T_max = float(np.max(T)) if len(T) else 0.0
     if len(T) == 0:
         raise ValueError("no customers to fit")
     # Work on a time scale where T is of order 10: the optimizer then starts near the answer for any unit.
     scale = 10.0 / max(T_max, 1e-9)
-    data = _Triples(x, t_x, T, scale)
+    data = _Triples(x, t_x, T, scale, weights)
 
     def negative(log_params):
         value = -data.log_likelihood(*np.exp(log_params))
@@ -97,7 +106,12 @@ def fit(x, t_x, T, *, initial=(1.0, 1.0, 1.0, 1.0)):
 
     # Bounded in log space: on odd small data sets the likelihood can run off to a degenerate corner (a → 0).
     bounds = [(-LOG_BOUND, LOG_BOUND)] * 4
-    result = optimize.minimize(negative, np.log(initial), method="L-BFGS-B", bounds=bounds)
+    start = np.log([1.0, 1.0, 1.0, 1.0])
+    if initial is not None:
+        r0, alpha0, a0, b0 = initial
+        start = np.clip(np.log([r0, alpha0 * scale, a0, b0]), -LOG_BOUND, LOG_BOUND)
+    start_value = negative(start)
+    result = optimize.minimize(negative, start, method="L-BFGS-B", bounds=bounds)
     if not result.success:
         # Rescue: Nelder–Mead does not need the (numerical) gradient that L-BFGS-B stumbled on.
         polish = optimize.minimize(
@@ -105,9 +119,14 @@ def fit(x, t_x, T, *, initial=(1.0, 1.0, 1.0, 1.0)):
             options={"maxiter": 2000, "xatol": 1e-7, "fatol": 1e-7},
         )
         result = polish if polish.fun < result.fun else result
-    r, alpha_scaled, a, b = np.exp(result.x)
+    if initial is not None and start_value - result.fun <= KEEP_TOLERANCE * max(1.0, abs(start_value)):
+        r, alpha, a, b = (float(v) for v in initial)
+        result = optimize.OptimizeResult(x=start, fun=start_value)
+    else:
+        r, alpha_scaled, a, b = np.exp(result.x)
+        alpha = alpha_scaled / scale
     return BgNbdParameters(
-        r=float(r), alpha=float(alpha_scaled / scale), a=float(a), b=float(b),
+        r=float(r), alpha=float(alpha), a=float(a), b=float(b),
         log_likelihood=float(-result.fun) + _rescale_ll(data, scale),
         n_customers=data.n, seconds=time.perf_counter() - started,
     )

@@ -8,6 +8,7 @@ For dormant, at-risk and lost customers, the first that holds:
 - unknown otherwise.
 """
 # ruff: noqa: S608 - SQL here is assembled from model table names and fixed fragments; values are always parameters.
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import MarketEvent, PriceChange, Product, Purchase
@@ -44,39 +45,55 @@ def approach_for(reason):
     return APPROACHES.get(reason, "")
 
 
+def _window(last, column):
+    """The last purchase fell 0–90 days after `column` — as a range on `column`, so its index can serve."""
+    if sql.is_postgres():
+        return f"{column} <= {last} AND {column} >= {last} - %s"
+    return f"{sql.days_between(last, column)} BETWEEN 0 AND %s"
+
+
 def reason_case_sql(alias="s"):
-    """(sql, params): a CASE giving the reason for the row `alias` of the staging table (last/first purchase etc.)."""
+    """(sql, params): a CASE giving the reason for row `alias` (status, purchase days, first/last purchase, id).
+
+    The price test looks for an event in the 90 days before the last purchase first, and only then for a purchase
+    of the product concerned; with no price rise or competitor event recorded at all it is left out.
+    """
     d = sql.days_between
     last, first = f"{alias}.last_purchase_on", f"{alias}.first_purchase_on"
     purchase, price_change = sql.table(Purchase), sql.table(PriceChange)
     event, product = sql.table(MarketEvent), sql.table(Product)
-    window_start = f"{d(last, 'x.on_date')} BETWEEN 0 AND %s"  # the last purchase is 0–90 days after the event
-    price_rise = (
-        f"EXISTS (SELECT 1 FROM {price_change} x JOIN {purchase} p ON p.product_id = x.product_id "
-        f"WHERE p.customer_id = {alias}.customer_id AND p.purchased_on <= {last} AND x.new_price > x.old_price "
-        f"AND {window_start.replace('x.on_date', 'x.changed_on')})"
-    )
-    competitor = (
-        f"EXISTS (SELECT 1 FROM {event} x WHERE x.kind IN (%s, %s) "
-        f"AND {window_start.replace('x.on_date', 'x.occurred_on')} AND ("
-        f"(x.product_id IS NULL AND x.category = '') OR EXISTS ("
-        f"SELECT 1 FROM {purchase} p LEFT JOIN {product} pr ON pr.id = p.product_id "
-        f"WHERE p.customer_id = {alias}.customer_id AND p.purchased_on <= {last} "
-        f"AND (p.product_id = x.product_id OR (x.category <> '' AND pr.category = x.category)))))"
-    )
+    has_rises = PriceChange.objects.filter(new_price__gt=F("old_price")).exists()
+    has_events = MarketEvent.objects.filter(kind__in=COMPETITOR_EVENT_KINDS).exists()
+    tests, test_params = [], []
+    if has_rises:
+        tests.append(
+            f"EXISTS (SELECT 1 FROM {price_change} x WHERE x.new_price > x.old_price "
+            f"AND {_window(last, 'x.changed_on')} AND EXISTS (SELECT 1 FROM {purchase} p "
+            f"WHERE p.customer_id = {alias}.customer_id AND p.product_id = x.product_id AND p.purchased_on <= {last}))"
+        )
+        test_params.append(PRICE_WINDOW_DAYS)
+    if has_events:
+        tests.append(
+            f"EXISTS (SELECT 1 FROM {event} x WHERE x.kind IN (%s, %s) AND {_window(last, 'x.occurred_on')} AND ("
+            f"(x.product_id IS NULL AND x.category = '') OR EXISTS ("
+            f"SELECT 1 FROM {purchase} p LEFT JOIN {product} pr ON pr.id = p.product_id "
+            f"WHERE p.customer_id = {alias}.customer_id AND p.purchased_on <= {last} "
+            f"AND (p.product_id = x.product_id OR (x.category <> '' AND pr.category = x.category)))))"
+        )
+        test_params += [*[k.value for k in COMPETITOR_EVENT_KINDS], PRICE_WINDOW_DAYS]
+    price_test = " OR ".join(tests) or "1 = 0"
     statuses = ", ".join(["%s"] * len(EXPLAINED_STATUSES))
     text = (
         f"CASE WHEN {alias}.status NOT IN ({statuses}) THEN '' "
         f"WHEN {alias}.purchase_days <= %s OR {d(last, first)} <= %s THEN %s "
-        f"WHEN {price_rise} OR {competitor} THEN %s "
+        f"WHEN {price_test} THEN %s "
         f"WHEN {alias}.purchase_days >= %s AND {d(last, first)} >= %s THEN %s "
         f"ELSE %s END"
     )
     params = [
         *[s.value for s in EXPLAINED_STATUSES],
         PRODUCT_MAX_PURCHASE_DAYS, PRODUCT_MAX_SPAN_DAYS, DormancyReason.PRODUCT.value,
-        PRICE_WINDOW_DAYS, *[k.value for k in COMPETITOR_EVENT_KINDS], PRICE_WINDOW_DAYS,
-        DormancyReason.PRICE.value,
+        *test_params, DormancyReason.PRICE.value,
         STEADY_MIN_PURCHASE_DAYS, STEADY_MIN_SPAN_DAYS, DormancyReason.CUSTOMER_SIDE.value,
         DormancyReason.UNKNOWN.value,
     ]

@@ -120,13 +120,14 @@ def _uses_member_spend(rules):
     return any(r.code == RuleCode.MEMBER_SPEND and r.is_enabled for r in rules)
 
 
-def classify_sql(*, rules, as_of):
+def classify_sql(*, rules, as_of, figures=None):
     """(sql, params): one row per current customer with status, rule, applied_rule_id and the key figures.
 
-    `one_time_id` is the small-one-time-buyer exclusion rule that matched, if any (used by the priority step).
+    `figures`: the relation holding the purchase figures (default: the summary table; the scan passes its own
+    when it ran for a past date). `one_time_id` is the small-one-time-buyer exclusion rule that matched, if any.
     """
     d = sql.date_param()
-    customer, summary = sql.table(Customer), sql.table(CustomerPurchaseSummary)
+    customer, summary = sql.table(Customer), figures or sql.table(CustomerPurchaseSummary)
     monthly = _uses_member_spend(rules)
     q = Fragment("WITH base AS (SELECT c.id AS customer_id, c.industry AS industry, c.is_key_account AS is_key_account, ")
     q.add(

@@ -61,3 +61,10 @@ def execute(sql, params=()):
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+def round_float(expr, digits):
+    """`expr` (a float) rounded to `digits` decimals, still a float."""
+    if is_postgres():
+        return f"CAST(ROUND(CAST({expr} AS numeric), {int(digits)}) AS double precision)"
+    return f"ROUND({expr}, {int(digits)})"

@@ -119,7 +119,8 @@ class TestPriority:
     def test_it_ranks_key_accounts_higher(self):
         key, plain = customer_with([400, 200], is_key_account=True), customer_with([400, 200])
         scan()
-        assert self.score(key) - self.score(plain) == pytest.approx(100 * priority.WEIGHT_KEY_ACCOUNT)
+        chance = priority.chance_of_return(days=200)  # a handful of buyers: no model, the recency fallback
+        assert self.score(key) - self.score(plain) == pytest.approx(100 * chance * priority.WEIGHT_KEY_ACCOUNT)
 
     def test_it_stays_within_0_and_100_and_matches_the_documented_formula(self):
         top = customer_with(list(range(180, 180 + 30 * 25, 30)), amount=1_000_000, is_key_account=True)
@@ -130,10 +131,61 @@ class TestPriority:
         assert d.priority_score == pytest.approx(expected)
         assert 0 <= self.score(bottom) < d.priority_score <= 100
 
+    def test_it_weights_the_value_by_the_models_p_alive_when_there_is_a_model(self):
+        for k in range(24):
+            customer_with([5 + 9 * k, 60 + 9 * k, 200 + 9 * k][: 1 + k % 3], amount=4_000 + 500 * k)
+        dormant = customer_with([400, 300, 200], amount=50_000, is_key_account=True)
+        scan()
+        d = CustomerDormancy.objects.get(customer=dormant)
+        assert 0 < d.p_alive < 1
+        spend_rank = 1.0  # the largest total of all buyers
+        expected = priority.priority_score(
+            days=200, spend_rank=spend_rank, purchase_days=3, is_key_account=True, p_alive=d.p_alive
+        )
+        assert d.priority_score == pytest.approx(expected, abs=1e-5)
+
+    def test_it_ranks_a_frequent_buyer_silent_for_many_cycles_below_an_occasional_one(self):
+        # The documented exception to "more purchase days, higher": the model reads a silence of 10 cycles as
+        # a likely loss, and that is what lets the score beat recency at predicting who comes back.
+        for k in range(24):
+            customer_with([5 + 9 * k, 60 + 9 * k, 200 + 9 * k][: 1 + k % 3], amount=4_000 + 500 * k)
+        frequent = customer_with(list(range(200, 500, 20)), amount=2_000)  # 15 days, every 20 days
+        occasional = customer_with([480, 200], amount=15_000)  # same first, last and total
+        scan()
+        f, o = (CustomerDormancy.objects.get(customer=c) for c in (frequent, occasional))
+        assert f.p_alive < o.p_alive
+        assert f.priority_score < o.priority_score
+
     def test_it_gives_no_score_to_active_customers(self):
         c = customer_with([5])
         scan()
         assert self.score(c) is None
+
+
+class TestPriorityFormula:
+    """The formula itself: monotone in each figure at the same chance of return, within 0–100."""
+
+    base = {"days": 200, "spend_rank": 0.5, "purchase_days": 6, "is_key_account": False, "p_alive": 0.4}
+
+    def score(self, **changes):
+        return priority.priority_score(**{**self.base, **changes})
+
+    def test_it_rises_with_past_spend(self):
+        assert self.score(spend_rank=0.2) < self.score(spend_rank=0.5) < self.score(spend_rank=0.9)
+
+    def test_it_rises_with_purchase_days_up_to_the_cap(self):
+        assert self.score(purchase_days=2) < self.score(purchase_days=6) < self.score(purchase_days=24)
+        assert self.score(purchase_days=30) == self.score(purchase_days=24)
+
+    def test_it_rises_with_the_chance_of_return_and_for_key_accounts(self):
+        assert self.score(p_alive=0.2) < self.score(p_alive=0.4) < self.score(is_key_account=True)
+
+    def test_it_falls_with_the_days_of_silence_without_a_model(self):
+        assert self.score(p_alive=None, days=100) > self.score(p_alive=None, days=200) > self.score(p_alive=None, days=900) > 0
+
+    def test_it_stays_within_0_and_100(self):
+        assert self.score(p_alive=1.0, spend_rank=1.0, purchase_days=24, is_key_account=True) == pytest.approx(100)
+        assert self.score(p_alive=0.0, spend_rank=0.0, purchase_days=1) == 0
 
 
 class TestExclusions:
