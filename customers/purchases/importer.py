@@ -260,6 +260,10 @@ def _insert_purchases(cursor, batch_id):
             ) AS parsed
         ) AS numbered
         WHERE seq NOT IN (SELECT seq FROM {BAD})
+        -- In index order: each page of the (customer, purchased_on) index, the one index whose insert points
+        -- are scattered over the whole table, is then visited once instead of once per line (far fewer page
+        -- reads, writes and WAL full-page images), and the deferred foreign-key checks hit customers in order.
+        ORDER BY customer_id, day
         ON CONFLICT (row_key) DO NOTHING
         """,
         [batch_id, timezone.now()],
@@ -318,6 +322,8 @@ def purchases_import(
                 # Temp tables live in per-session buffers (8 MB by default): too small for a big file.
                 cursor.execute("SET temp_buffers = '512MB'")
                 cursor.execute("SET work_mem = '256MB'")
+                # Compiling these one-off statements costs more than it saves.
+                cursor.execute("SET jit = off")
             result.total_rows = _stage(cursor, dia, records, text)
             if dia.is_postgres:
                 cursor.execute(f"ANALYZE {STAGE}")  # temp tables are never auto-analyzed
@@ -333,6 +339,10 @@ def purchases_import(
             if dry_run or (errors and not only_valid) or not result.valid_rows:
                 return result
             with transaction.atomic():
+                if dia.is_postgres:
+                    # A lost import after a crash is simply imported again (rows are identified by row_key),
+                    # so the commit need not wait for its WAL flush.
+                    cursor.execute("SET LOCAL synchronous_commit = off")
                 _create_missing(cursor, result, user, create_missing_customers, create_missing_products)
                 result.created = _insert_purchases(cursor, batch.pk if batch else None)
                 result.already_imported = result.valid_rows - result.created
@@ -344,10 +354,13 @@ def purchases_import(
                 )
                 cursor.execute(f"SELECT count(*) FROM {AFFECTED}")
                 result.affected_customers = cursor.fetchone()[0]
+                _progress(batch, 85, "affected customers", started)
                 if result.created:
-                    refresh_summaries_where(
-                        cursor, as_of=today, scope=f"{{col}} IN (SELECT customer_id FROM {AFFECTED})", vendor=dia.vendor
-                    )
+                    if dia.is_postgres:
+                        cursor.execute(f"ANALYZE {AFFECTED}")
+                    refresh_summaries_where(cursor, as_of=today, scope_table=AFFECTED, vendor=dia.vendor,
+                                            purchases_removed=False)
+                    _progress(batch, 95, "summaries", started)
                 result.written = True
             _progress(batch, 100, "summaries and commit", started)
             return result
@@ -356,3 +369,4 @@ def purchases_import(
                 staging.drop_tables(cursor, TEMP_TABLES)
                 if dia.is_postgres:
                     cursor.execute("RESET work_mem")
+                    cursor.execute("RESET jit")

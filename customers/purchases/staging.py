@@ -50,7 +50,11 @@ class Dialect:
 
     def fold(self, expression):
         """SQL for the same folding as parsing.fold (NFKC + trim)."""
-        return f"normalize(btrim({expression}), NFKC)" if self.is_postgres else f"mz_fold({expression})"
+        if not self.is_postgres:
+            return f"mz_fold({expression})"
+        # Pure ASCII text is already NFKC: skip normalize(), the costly part, for the usual codes.
+        return (f"CASE WHEN octet_length({expression}) = char_length({expression}) THEN btrim({expression}) "
+                f"ELSE normalize(btrim({expression}), NFKC) END")
 
     def temp_table(self, name, columns_sql):
         return f"CREATE TEMP TABLE {name} ({columns_sql})"

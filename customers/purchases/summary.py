@@ -25,35 +25,63 @@ def window_bounds(as_of):
     return as_of - relativedelta(months=12), as_of - relativedelta(months=24)
 
 
+_UPSERT = """
+    ON CONFLICT (customer_id) DO UPDATE SET
+        first_purchase_on = EXCLUDED.first_purchase_on,
+        last_purchase_on = EXCLUDED.last_purchase_on,
+        purchase_days = EXCLUDED.purchase_days,
+        total_amount = EXCLUDED.total_amount,
+        amount_last_12m = EXCLUDED.amount_last_12m,
+        amount_prev_12m = EXCLUDED.amount_prev_12m,
+        median_interval_days = EXCLUDED.median_interval_days,
+        as_of = EXCLUDED.as_of,
+        updated_at = EXCLUDED.updated_at
+"""
+# Figures from purchase lines ordered by day within a customer, with gap = day - previous line's day.
+# Lines of the same day have gap 0, the first line of a later day has the gap to the previous purchase DAY,
+# so no per-day grouping is needed: purchase days are the lines whose gap is not 0, and the median interval
+# is the median of the non-zero gaps (percentile_cont ignores the NULL gap of the first line).
+_FIGURES = """
+    MIN(day), MAX(day), COUNT(*) FILTER (WHERE gap IS DISTINCT FROM 0), SUM(amount),
+    COALESCE(SUM(amount) FILTER (WHERE day > %(last_start)s AND day <= %(as_of)s), 0),
+    COALESCE(SUM(amount) FILTER (WHERE day > %(prev_start)s AND day <= %(last_start)s), 0),
+    percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) FILTER (WHERE gap > 0),
+    %(as_of)s, now()
+"""
+
+
 def _postgres_sql(scope):
-    # One pass: per-day totals, gaps by LAG, then aggregates with percentile_cont (ignores the NULL first gap).
+    # Whole-table (or broad) refresh: one pass, the planner picks a scan and a sort.
     return f"""
-        WITH days AS (
-            SELECT customer_id, purchased_on AS day, SUM(amount) AS amount
-            FROM {PURCHASE} WHERE {scope}
-            GROUP BY customer_id, purchased_on
-        ), gaps AS (
-            SELECT customer_id, day, amount,
-                   day - LAG(day) OVER (PARTITION BY customer_id ORDER BY day) AS gap
-            FROM days
-        )
         INSERT INTO {SUMMARY} ({SUMMARY_COLUMNS})
-        SELECT customer_id, MIN(day), MAX(day), COUNT(*), SUM(amount),
-               COALESCE(SUM(amount) FILTER (WHERE day > %(last_start)s AND day <= %(as_of)s), 0),
-               COALESCE(SUM(amount) FILTER (WHERE day > %(prev_start)s AND day <= %(last_start)s), 0),
-               percentile_cont(0.5) WITHIN GROUP (ORDER BY gap),
-               %(as_of)s, now()
-        FROM gaps GROUP BY customer_id
-        ON CONFLICT (customer_id) DO UPDATE SET
-            first_purchase_on = EXCLUDED.first_purchase_on,
-            last_purchase_on = EXCLUDED.last_purchase_on,
-            purchase_days = EXCLUDED.purchase_days,
-            total_amount = EXCLUDED.total_amount,
-            amount_last_12m = EXCLUDED.amount_last_12m,
-            amount_prev_12m = EXCLUDED.amount_prev_12m,
-            median_interval_days = EXCLUDED.median_interval_days,
-            as_of = EXCLUDED.as_of,
-            updated_at = EXCLUDED.updated_at
+        SELECT customer_id, {_FIGURES}
+        FROM (
+            SELECT customer_id, purchased_on AS day, amount,
+                   purchased_on - LAG(purchased_on) OVER (PARTITION BY customer_id ORDER BY purchased_on) AS gap
+            FROM {PURCHASE} WHERE {scope}
+        ) AS lines
+        GROUP BY customer_id
+        {_UPSERT}
+    """
+
+
+def _postgres_table_sql(table):
+    # The customers of an import: per customer, an index-only scan of (customer_id, purchased_on) INCLUDE
+    # (amount) already in day order, so neither the purchases table nor a sort of millions of lines is read.
+    return f"""
+        INSERT INTO {SUMMARY} ({SUMMARY_COLUMNS})
+        SELECT s.customer_id, f.*
+        FROM {table} AS s
+        CROSS JOIN LATERAL (
+            SELECT {_FIGURES}
+            FROM (
+                SELECT purchased_on AS day, amount,
+                       purchased_on - LAG(purchased_on) OVER (ORDER BY purchased_on) AS gap
+                FROM {PURCHASE} p WHERE p.customer_id = s.customer_id
+            ) AS lines
+            HAVING COUNT(*) > 0
+        ) AS f
+        {_UPSERT}
     """
 
 
@@ -105,29 +133,35 @@ def _sqlite_medians(cursor, scope, params):
     )
 
 
-def refresh_summaries_where(cursor, *, as_of, scope="1=1", scope_params=None, vendor=None):
+def refresh_summaries_where(cursor, *, as_of, scope="1=1", scope_params=None, vendor=None, scope_table=None,
+                            purchases_removed=True):
     """Recompute summaries for the customers matched by `scope`, a condition on a customer-id column
-    written as {col} (e.g. "{col} IN (SELECT customer_id FROM some_temp_table)"). Usable with any DB-API cursor,
-    which is how bench/ and the importer call it. Returns the number of summary rows written."""
+    written as {col} (e.g. "{col} IN (SELECT customer_id FROM some_temp_table)"), or listed in `scope_table`
+    (a table with a unique customer_id column; takes precedence over scope). Usable with any DB-API cursor,
+    which is how bench/ and the importer call it. purchases_removed=False skips looking for customers left
+    without purchases (an import only adds). Returns the number of summary rows written."""
     vendor = vendor or connection.vendor
+    if scope_table is not None:
+        scope = f"{{col}} IN (SELECT customer_id FROM {scope_table})"
     purchase_scope = scope.format(col="customer_id")
     last_start, prev_start = window_bounds(as_of)
     params = {"as_of": as_of, "last_start": last_start, "prev_start": prev_start, **(scope_params or {})}
     if vendor == "postgresql":
-        cursor.execute(_postgres_sql(purchase_scope), params)
+        cursor.execute(_postgres_table_sql(scope_table) if scope_table else _postgres_sql(purchase_scope), params)
         written = cursor.rowcount
     else:
         params = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in params.items()}
         cursor.execute(_sqlite_sql(purchase_scope), params)
         written = cursor.rowcount
         _sqlite_medians(cursor, purchase_scope, params)
-    # Customers in scope whose purchases are all gone keep no row.
-    delete_scope = scope.format(col=f"{SUMMARY}.customer_id")
-    cursor.execute(
-        f"DELETE FROM {SUMMARY} WHERE ({delete_scope}) AND NOT EXISTS "
-        f"(SELECT 1 FROM {PURCHASE} p WHERE p.customer_id = {SUMMARY}.customer_id)",
-        params,
-    )
+    if purchases_removed:
+        # Customers in scope whose purchases are all gone keep no row.
+        delete_scope = scope.format(col=f"{SUMMARY}.customer_id")
+        cursor.execute(
+            f"DELETE FROM {SUMMARY} WHERE ({delete_scope}) AND NOT EXISTS "
+            f"(SELECT 1 FROM {PURCHASE} p WHERE p.customer_id = {SUMMARY}.customer_id)",
+            params,
+        )
     return written
 
 
