@@ -44,6 +44,14 @@ INDUSTRIES = [("建材", "ケンザイ"), ("工務店", "コウムテン"), ("�
 LEGAL = ["株式会社", "", "有限会社", "", "合同会社", ""]  # prefix forms; name_key drops them
 AREA_CODES = ["03", "06", "045", "052", "011", "092", "022", "078", "075", "048"]
 REPS = 40
+# Independent pseudo-random columns (one hash seed each): values derived from g modulo small numbers made
+# rep, dormancy status, key account, fiscal month and source move in lock-step, so "rep + dormant" was
+# always all or nothing and "key account + customer" never matched — patterns no real customer base has.
+# Key accounts are drawn from customers only (~2 % of all rows), as a sales team designates them.
+HASHED = ", ".join(
+    f"(hashint8extended(g, {seed}) & 2147483647) AS {name}"
+    for seed, name in enumerate(["rep", "key_account", "fiscal", "source"], start=1)
+)
 
 
 def sql_array(values):
@@ -119,11 +127,11 @@ def fill(count, rebuild):
                 CASE WHEN g % 5 = 0 THEN 'person' ELSE 'company' END,
                 ({sql_array(LEGAL)})[1 + g % {len(LEGAL)}] || c.name,
                 c.kana,
-                CASE WHEN g % 10 < 2 THEN 'prospect' WHEN g % 10 < 9 THEN 'customer' ELSE 'retired' END,
-                '', g % 50 = 0,
-                ({ "ARRAY[" + ",".join(map(str, rep_ids)) + "]::bigint[]" })[1 + (g * 7) % {len(rep_ids)}],
-                1 + (g * 13) % 12,
-                ({sql_array(["existing", "exhibition", "seminar", "web_inquiry", "business_card", "referral", "member_card", "other"])})[1 + g % 8],
+                lc.lifecycle,
+                '', lc.lifecycle = 'customer' AND h.key_account % 35 = 0,
+                ({ "ARRAY[" + ",".join(map(str, rep_ids)) + "]::bigint[]" })[1 + h.rep % {len(rep_ids)}],
+                1 + h.fiscal % 12,
+                ({sql_array(["existing", "exhibition", "seminar", "web_inquiry", "business_card", "referral", "member_card", "other"])})[1 + h.source % 8],
                 substr(p.postal, 1, 3) || '-' || substr(p.postal, 4, 4),
                 ({sql_array(prefectures)})[1 + (g * 31) % 47],
                 '中央区' || (1 + g % 9) || '-' || (1 + g % 30),
@@ -139,6 +147,9 @@ def fill(count, rebuild):
                 now() - (g % 3650) * interval '1 day', now() - (g % 365) * interval '1 day'
             FROM generate_series(1, {int(count)}) AS g
             JOIN combos c ON c.idx = (g::bigint * 7919) % {n_combos}
+            CROSS JOIN LATERAL (SELECT {HASHED}) h
+            CROSS JOIN LATERAL (SELECT CASE WHEN g % 10 < 2 THEN 'prospect' WHEN g % 10 < 9 THEN 'customer'
+                                            ELSE 'retired' END AS lifecycle) lc
             CROSS JOIN LATERAL (SELECT lpad(((g::bigint * 2654435761) % 10000000)::text, 7, '0') AS postal) p
             CROSS JOIN LATERAL (SELECT ({sql_array(AREA_CODES)})[1 + g % {len(AREA_CODES)}] AS area) a0
             CROSS JOIN LATERAL (SELECT a0.area,
@@ -159,11 +170,14 @@ def fill(count, rebuild):
         cursor.execute("""
             INSERT INTO crm_customerdormancy (customer_id, status, rule, reason, days_since_last_purchase, priority_score,
                                               is_excluded, exclusion_reason, as_of)
-            SELECT id, (ARRAY['active','at_risk','dormant','lost'])[1 + id % 4], 'interval', '', (id % 900)::int,
+            SELECT id, (ARRAY['active','at_risk','dormant','lost'])[1 + (hashint8extended(id, 5) & 65535) % 4], 'interval', '', (id % 900)::int,
                    ((id * 37) % 1000) / 1000.0, false, '', current_date
             FROM customers_customer WHERE id % 4 <> 0
         """)
-        cursor.execute("ANALYZE")
+    # Analyzed and vacuumed as a live table would be after autovacuum: planner statistics, hint bits set
+    # (or the first reads of every page write it back) and the visibility map for index-only scans.
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE) customers_customer, customers_contact, crm_customerdormancy")
     print(f"filled {count:,} customers in {time.perf_counter() - started:.0f} s")
 
 
@@ -220,6 +234,13 @@ def sample_inputs(rng, count):
             f"prefecture={pref}&sort=kana",
             f"rep={rng.choice(rep_ids)}&sort=-updated",
             f"lifecycle=prospect&page={rng.randint(1, 40)}",
+            # Selective combinations (tens to a few hundred rows) and a search narrowed by a filter.
+            f"rep={rng.choice(rep_ids)}&key_account=on&status=dormant",
+            f"prefecture={pref}&fiscal_month={rng.randint(1, 12)}&source=referral",
+            "key_account=on&lifecycle=prospect",
+            f"rep={rng.choice(rep_ids)}&prefecture={pref}&status=lost",
+            urlencode({"q": normalize.name_key(name)[:2], "prefecture": pref}),
+            urlencode({"q": kana[:3], "rep": rng.choice(rep_ids), "lifecycle": "customer"}),
         ]))
         core = normalize.name_key(name)
         digits = normalize.phone_key(phone)

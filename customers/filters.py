@@ -2,8 +2,6 @@
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db import connection
-from django.db.models.functions import Collate
 from django.utils.translation import gettext_lazy as _
 
 from crm.dormancy.models import DormancyStatus
@@ -69,11 +67,9 @@ class CustomerFilter(django_filters.FilterSet):
         fields = []
 
     def filter_search(self, queryset, name, value):
-        # Ordering by code through an expression the code index cannot serve makes PostgreSQL collect the
-        # matches from the key indexes first and sort them (a search matches few rows); ordering by the
-        # plain column tempts it to walk the whole code index hoping to meet 25 matches early.
-        collation = "C" if connection.vendor == "postgresql" else "BINARY"
-        return selectors.customer_search(queryset, value).order_by(Collate("code", collation), "pk")
+        # The list's own order (by code) is kept: CappedPaginator reads a selective search's page from the
+        # keys its count collected, and walks the code index for a broad one (see views/pagination.py).
+        return selectors.customer_search(queryset, value)
 
     def filter_key_account(self, queryset, name, value):
         # An unticked checkbox means "no filter", not "only non-key accounts".
