@@ -68,15 +68,19 @@ def scores(data):
     t_x = T - data["recency_days"] / 7
     params = bgnbd.fit(x, t_x, T)
     spend_rank = (rankdata(data["total"], method="min") - 1) / max(len(data["total"]) - 1, 1)  # percent_rank
+    alive = bgnbd.p_alive(params, x, t_x, T)
     prio = np.array([
-        priority.priority_score(days=d, spend_rank=s, purchase_days=f, is_key_account=k)
-        for d, s, f, k in zip(data["recency_days"], spend_rank, data["purchase_days"], data["key"], strict=True)
+        priority.priority_score(days=d, spend_rank=s, purchase_days=f, is_key_account=k, p_alive=p)
+        for d, s, f, k, p in zip(data["recency_days"], spend_rank, data["purchase_days"], data["key"], alive, strict=True)
     ])
+    frequency = np.minimum(data["purchase_days"], 24) / 24
+    before = 0.35 * np.maximum(0, 1 - data["recency_days"] / 730) + 0.30 * spend_rank + 0.20 * frequency + 0.15 * data["key"]
     return params, {
         "recency (baseline)": -data["recency_days"],
         "p_alive (BG/NBD as published)": bgnbd.p_alive(params, x, t_x, T, no_repeat="bgnbd"),
-        "p_alive (engine, no-repeat fix)": bgnbd.p_alive(params, x, t_x, T),
+        "p_alive (engine, no-repeat fix)": alive,
         "expected_purchases_90d": bgnbd.expected_purchases(params, 90 / 7, x, t_x, T),
+        "priority (before: weighted sum)": before,
         "priority score": prio,
     }
 

@@ -28,17 +28,20 @@ class CustomerDormancy(models.Model):
     customer = models.OneToOneField(
         "customers.Customer", on_delete=models.CASCADE, primary_key=True, related_name="dormancy"
     )
-    status = models.CharField(_("status"), max_length=10, choices=DormancyStatus.choices, db_index=True)
+    # Indexed only through dormancy_status_priority_idx: the nightly scan rewrites most rows, and every extra
+    # index on a moving column (priority, status) is another write per row.
+    status = models.CharField(_("status"), max_length=10, choices=DormancyStatus.choices)
     rule = models.CharField(_("rule"), max_length=20, blank=True)
     # The rule record that matched (a segment override or the default), shown on the card.
     applied_rule = models.ForeignKey(
-        "DormancyRule", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_constraint=False
+        "DormancyRule", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_constraint=False,
+        db_index=False,
     )
     reason = models.CharField(_("reason"), max_length=20, choices=DormancyReason.choices, blank=True)
     dormant_since = models.DateField(_("dormant since"), null=True, blank=True)
     status_since = models.DateField(_("status since"), null=True, blank=True)
     days_since_last_purchase = models.PositiveIntegerField(_("days since last purchase"), null=True)
-    priority_score = models.FloatField(_("priority score"), null=True, db_index=True)
+    priority_score = models.FloatField(_("priority score"), null=True)
     is_excluded = models.BooleanField(_("excluded from targeting"), default=False)
     exclusion_reason = models.CharField(_("why excluded"), max_length=30, blank=True)
     p_alive = models.FloatField(_("probability still active"), null=True)

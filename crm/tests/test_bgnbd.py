@@ -70,3 +70,31 @@ def test_it_does_not_rank_one_time_buyers_as_the_safest(fitted):
 def test_it_expects_fewer_purchases_from_quieter_customers(fitted):
     expected = bgnbd.expected_purchases(fitted, 90 / 7, np.array([4, 4, 0]), np.array([38.0, 10.0, 0.0]), np.full(3, 38.86))
     assert expected[0] > expected[1] > 0 and expected[2] > 0
+
+
+def test_it_computes_the_analytic_gradient_of_the_likelihood(cdnow):
+    data = bgnbd._Triples(cdnow["frequency"], cdnow["recency"], cdnow["T"], scale=0.25)
+    point = np.log([0.3, 1.2, 0.8, 2.5])
+    value, gradient = data.value_and_gradient(*np.exp(point))
+    assert value == pytest.approx(data.log_likelihood(*np.exp(point)))
+    step = 1e-6
+    numerical = [
+        (data.log_likelihood(*np.exp(point + step * e)) - data.log_likelihood(*np.exp(point - step * e))) / (2 * step)
+        for e in np.eye(4)
+    ]
+    assert gradient == pytest.approx(numerical, rel=1e-5, abs=1e-4)
+
+
+def test_it_keeps_a_previous_fit_the_data_cannot_improve(fitted, cdnow):
+    again = bgnbd.fit(cdnow["frequency"], cdnow["recency"], cdnow["T"],
+                      initial=(fitted.r, fitted.alpha, fitted.a, fitted.b))
+    assert (again.r, again.alpha, again.a, again.b) == (fitted.r, fitted.alpha, fitted.a, fitted.b)
+    assert again.log_likelihood == pytest.approx(fitted.log_likelihood, abs=1e-6)
+
+
+def test_it_fits_weighted_rows_like_the_repeated_rows(cdnow):
+    x, t_x, T = (cdnow[c].to_numpy() for c in ("frequency", "recency", "T"))
+    gx, gt, gT, w = bgnbd.group_triples(x, t_x, T)
+    grouped = bgnbd.fit(gx, gt, gT, weights=w)
+    assert (grouped.r, grouped.alpha, grouped.a, grouped.b) == pytest.approx((0.243, 4.414, 0.793, 2.426), abs=0.002)
+    assert grouped.n_customers == len(x)
