@@ -247,7 +247,9 @@ def _insert_purchases(cursor, batch_id):
                    END AS row_key
             FROM (
                 SELECT r.seq, c.id AS customer_id, d.day, d.at, p.id AS product_id, q.value AS quantity,
-                       a.value AS amount, r.store, r.order_ref, r.coupon_code, md5({content}) AS digest
+                       a.value AS amount, r.store, r.order_ref, r.coupon_code,
+                       -- only the rows without order reference are identified by their content
+                       CASE WHEN r.order_ref = '' THEN md5({content}) END AS digest
                 FROM (SELECT seq, customer_code, purchased_on, product_code, quantity, amount,
                              {fold('store')} AS store, {fold('order_ref')} AS order_ref,
                              {fold('coupon_code')} AS coupon_code

@@ -68,10 +68,12 @@ def _postgres_sql(scope):
 def _postgres_table_sql(table):
     # The customers of an import: per customer, an index-only scan of (customer_id, purchased_on) INCLUDE
     # (amount) already in day order, so neither the purchases table nor a sort of millions of lines is read.
+    # Customers in id order, so the index and the summary table are walked front to back rather than at
+    # random (with small shared buffers the random order costs ~3x: pages evicted and read again).
     return f"""
         INSERT INTO {SUMMARY} ({SUMMARY_COLUMNS})
         SELECT s.customer_id, f.*
-        FROM {table} AS s
+        FROM (SELECT customer_id FROM {table} ORDER BY customer_id) AS s
         CROSS JOIN LATERAL (
             SELECT {_FIGURES}
             FROM (
