@@ -79,7 +79,7 @@ def _progress(batch, percent, stage="", started=None):
 def _build_maps(cursor, dia, today):
     """Parse each distinct cell text once; codes are resolved by joins."""
     tz = timezone.get_current_timezone()
-    cursor.execute(dia.temp_table(DATE_MAP, "raw text PRIMARY KEY, day date, at timestamp with time zone, reason text")
+    cursor.execute(dia.temp_table(DATE_MAP, f"raw text {dia.map_key}, day date, at timestamp with time zone, reason text")
                    if dia.is_postgres else dia.temp_table(DATE_MAP, "raw text PRIMARY KEY, day, at, reason text"))
     cursor.execute(f"SELECT DISTINCT purchased_on FROM {STAGE}")
     rows = []
@@ -100,7 +100,7 @@ def _build_maps(cursor, dia, today):
         (AMOUNT_MAP, "amount", parse_amount, "bigint"),
         (QUANTITY_MAP, "quantity", parse_quantity, "numeric(12, 2)"),
     ):
-        cursor.execute(dia.temp_table(table, f"raw text PRIMARY KEY, value {sql_type}, reason text"))
+        cursor.execute(dia.temp_table(table, f"raw text {dia.map_key}, value {sql_type}, reason text"))
         cursor.execute(f"SELECT DISTINCT {column} FROM {STAGE}")
         rows = []
         for (raw,) in cursor.fetchall():
@@ -114,7 +114,7 @@ def _build_maps(cursor, dia, today):
         (CUSTOMER_MAP, "customer_code", "customers_customer"),
         (PRODUCT_MAP, "product_code", "customers_product"),
     ):
-        cursor.execute(dia.temp_table(table, "raw text PRIMARY KEY, code text, id bigint"))
+        cursor.execute(dia.temp_table(table, f"raw text {dia.map_key}, code text, id bigint"))
         cursor.execute(
             f"""
             INSERT INTO {table} (raw, code, id)
