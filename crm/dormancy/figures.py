@@ -1,11 +1,18 @@
 """The scan's first step: every customer's purchase figures at as_of, at the cost of the last 730 days of purchases.
 
 The summary (customers.purchases.summary) is maintained whenever purchases change, so only its two moving
-12-month windows need the nightly refresh (customers.purchases.windows: one pass over the purchases of the 730
-days up to as_of, rows written only where a value changed). That same pass also checks the summary:
+12-month windows need the nightly refresh (customers.purchases.windows), rows written only where a value changed:
 
-- a customer with purchases but no summary row, a summary whose last purchase is older than a purchase in the
-  window, or one whose last purchase in the window is gone → stale: refreshed by the summary module;
+- shift (a normal night: the last successful scan was 1–31 days earlier and its windows were applied to every
+  row): only the purchases whose day crossed a window boundary since that scan are read, plus, for customers
+  whose summary was rewritten since (imports, edits, merges: `updated_at`), their own purchases;
+- full (first scan, a rescan of the same day, a longer gap, a big import, a past date): one pass over the
+  purchases of the 730 days up to as_of.
+
+The pass also checks the summary:
+
+- a customer with purchases but no summary row, a summary whose last purchase is older than a purchase read,
+  or (full pass) one whose last purchase in the window is gone → stale: refreshed by the summary module;
 - a summary whose last purchase is after as_of (a scan for a past date) → the figures for this run are computed
   from the purchases up to as_of into a temp table, and the stored summary is left as it is.
 
@@ -13,18 +20,32 @@ days up to as_of, rows written only where a value changed). That same pass also 
 summary with those past-dated customers swapped for their recomputed figures.
 """
 # ruff: noqa: S608 - SQL here is assembled from model table names and fixed fragments; values are always parameters.
+import datetime
+
+from django.db import connection
+
 from customers.models import Customer, CustomerPurchaseSummary, Purchase
 from customers.purchases.summary import refresh_purchase_summaries
 from customers.purchases.windows import (
     apply_purchase_windows,
+    apply_window_shift,
     collect_purchase_windows,
+    collect_window_shift,
     purchase_figures_sql,
     window_starts,
 )
 
 from . import sql
+from .models import ScanRun
 
 WINDOWS = "dormancy_scan_windows"
+SHIFT = "dormancy_scan_window_shift"
+TOUCHED = "dormancy_scan_touched"
+MAX_SHIFT_DAYS = 31  # a longer gap since the last scan: the full pass is as cheap
+MAX_TOUCHED_FOR_SHIFT = 100_000  # more rewritten summaries than this (a big import): the full pass is cheaper
+# Summaries rewritten by a transaction that began before the last scan and committed after it carry a time
+# before the scan's start: a day's margin catches every import.
+TOUCH_MARGIN = datetime.timedelta(days=1)
 PAST_IDS = "dormancy_scan_past_ids"
 PAST_FIGURES = "dormancy_scan_past_figures"
 FIGURE_COLUMNS = (
@@ -35,9 +56,36 @@ FIGURE_COLUMNS = (
 
 def refresh_figures(*, as_of):
     """(relation SQL, counts) — see the module docstring."""
+    previous = _previous_windows(as_of)
+    if previous is not None:
+        since, touched_since = previous
+        sql.execute(f"DROP TABLE IF EXISTS {TOUCHED}")
+        sql.execute(
+            sql.temp_table(TOUCHED, f"SELECT customer_id FROM {sql.table(CustomerPurchaseSummary)} WHERE updated_at >= %s"),
+            [touched_since],
+        )
+        touched = sql.fetch_all(f"SELECT COUNT(*) FROM {TOUCHED}")[0][0]
+        if touched <= MAX_TOUCHED_FOR_SHIFT:
+            return _shift(as_of=as_of, since=since, touched=touched)
+    return _full(as_of=as_of)
+
+
+def _previous_windows(as_of):
+    """(windows date, rows-touched-since time) of the last successful scan, when a shift from it is possible."""
+    run = ScanRun.objects.filter(outcome=ScanRun.Outcome.SUCCEEDED).order_by("-started_at", "-pk").first()
+    figures = (run.counts or {}).get("figures", {}) if run else {}
+    if not figures.get("windows_as_of") or figures.get("recomputed_for_past_date"):
+        return None
+    since = datetime.date.fromisoformat(figures["windows_as_of"])
+    if not 0 < (as_of - since).days <= MAX_SHIFT_DAYS:
+        return None
+    return since, run.started_at - TOUCH_MARGIN
+
+
+def _full(*, as_of):
     summary, purchase, customer = sql.table(CustomerPurchaseSummary), sql.table(Purchase), sql.table(Customer)
     d = sql.date_param()
-    counts = {"in_windows": collect_purchase_windows(as_of=as_of, table=WINDOWS)}
+    counts = {"mode": "full", "in_windows": collect_purchase_windows(as_of=as_of, table=WINDOWS)}
     _, prev_from = window_starts(as_of)
     stale = [
         pk for (pk,) in sql.fetch_all(
@@ -46,28 +94,80 @@ def refresh_figures(*, as_of):
             f"UNION SELECT s.customer_id FROM {summary} s LEFT JOIN {WINDOWS} w ON w.customer_id = s.customer_id "
             f"WHERE s.last_purchase_on >= {d} AND s.last_purchase_on <= {d} "
             f"AND (w.customer_id IS NULL OR w.last_purchase_on < s.last_purchase_on) "
-            f"UNION SELECT c.id FROM {customer} c WHERE NOT EXISTS "
-            f"(SELECT 1 FROM {summary} s WHERE s.customer_id = c.id) "
-            f"AND EXISTS (SELECT 1 FROM {purchase} p WHERE p.customer_id = c.id)",
+            f"UNION {_missing_sql(customer, summary, purchase)}",
             [prev_from, as_of],
         )
     ]
     if stale:
         refresh_purchase_summaries(as_of=as_of, customer_ids=stale)
     counts["stale_summaries"] = len(stale)
-    sql.execute(f"DROP TABLE IF EXISTS {PAST_IDS}")
-    sql.execute(sql.temp_table(PAST_IDS, f"SELECT customer_id FROM {summary} WHERE last_purchase_on > {d}"), [as_of])
-    past = sql.fetch_all(f"SELECT COUNT(*) FROM {PAST_IDS}")[0][0]
+    past = _past_ids(as_of)
     counts["recomputed_for_past_date"] = past
     counts["windows_written"] = apply_purchase_windows(table=WINDOWS, skip_table=PAST_IDS if past else None)
     sql.execute(f"DROP TABLE IF EXISTS {WINDOWS}")
+    return _relation(as_of, past), {**counts, "windows_as_of": as_of.isoformat()}
+
+
+def _shift(*, as_of, since, touched):
+    """Move the windows from the previous scan's date: boundary days only, plus the customers whose summary was
+    rewritten since (recomputed from their own purchases)."""
+    summary, purchase, customer = sql.table(CustomerPurchaseSummary), sql.table(Purchase), sql.table(Customer)
+    counts = {"mode": "shift", "shifted_from": since.isoformat(), "touched": touched}
+    counts["in_shift"] = collect_window_shift(since=since, as_of=as_of, table=SHIFT)
+    # A purchase newer than the summary's last one (written without the summary's maintenance) → stale.
+    stale = [
+        pk for (pk,) in sql.fetch_all(
+            f"SELECT w.customer_id FROM {SHIFT} w LEFT JOIN {summary} s ON s.customer_id = w.customer_id "
+            f"WHERE w.newest_purchase_on IS NOT NULL AND (s.customer_id IS NULL "
+            f"OR s.last_purchase_on < w.newest_purchase_on) UNION {_missing_sql(customer, summary, purchase)}"
+        )
+    ]
+    if stale:
+        refresh_purchase_summaries(as_of=as_of, customer_ids=stale)
+        with connection.cursor() as cursor:
+            cursor.executemany(f"INSERT INTO {TOUCHED} (customer_id) VALUES (%s)", [(pk,) for pk in stale])
+    counts["stale_summaries"] = len(stale)
+    past = _past_ids(as_of)
+    counts["recomputed_for_past_date"] = past
+    skip = TOUCHED
+    if past:
+        sql.execute(f"INSERT INTO {TOUCHED} (customer_id) SELECT customer_id FROM {PAST_IDS}")
+    written = apply_window_shift(table=SHIFT, skip_table=skip)
+    # The touched customers' windows from their own purchases (the (customer_id, purchased_on) index).
+    collect_purchase_windows(as_of=as_of, table=WINDOWS, scope_table=TOUCHED)
+    written += apply_purchase_windows(table=WINDOWS, scope_table=TOUCHED, skip_table=PAST_IDS if past else None)
+    counts["windows_written"] = written
+    for name in (SHIFT, WINDOWS):
+        sql.execute(f"DROP TABLE IF EXISTS {name}")
+    return _relation(as_of, past), {**counts, "windows_as_of": as_of.isoformat()}
+
+
+def _missing_sql(customer, summary, purchase):
+    """Customers with purchases but no summary row."""
+    return (
+        f"SELECT c.id FROM {customer} c WHERE NOT EXISTS (SELECT 1 FROM {summary} s WHERE s.customer_id = c.id) "
+        f"AND EXISTS (SELECT 1 FROM {purchase} p WHERE p.customer_id = c.id)"
+    )
+
+
+def _past_ids(as_of):
+    summary = sql.table(CustomerPurchaseSummary)
+    sql.execute(f"DROP TABLE IF EXISTS {PAST_IDS}")
+    sql.execute(
+        sql.temp_table(PAST_IDS, f"SELECT customer_id FROM {summary} WHERE last_purchase_on > {sql.date_param()}"),
+        [as_of],
+    )
+    return sql.fetch_all(f"SELECT COUNT(*) FROM {PAST_IDS}")[0][0]
+
+
+def _relation(as_of, past):
+    summary = sql.table(CustomerPurchaseSummary)
     if not past:
-        return summary, counts
+        return summary
     figures, params = purchase_figures_sql(as_of=as_of, scope_table=PAST_IDS)
     sql.execute(f"DROP TABLE IF EXISTS {PAST_FIGURES}")
     sql.execute(sql.temp_table(PAST_FIGURES, figures), params)
-    relation = (
+    return (
         f"(SELECT {FIGURE_COLUMNS} FROM {summary} WHERE customer_id NOT IN (SELECT customer_id FROM {PAST_IDS}) "
         f"UNION ALL SELECT {FIGURE_COLUMNS} FROM {PAST_FIGURES})"
     )
-    return relation, counts

@@ -151,6 +151,10 @@ def scan_dormancy(*, as_of=None, triggered_by=""):
             if sql.is_postgres():
                 # A nightly batch sorts and hashes millions of rows: give this transaction room (SET LOCAL ends with it).
                 sql.execute("SELECT set_config('work_mem', %s, true)", [SCAN_WORK_MEM])
+                # Each statement runs once over the whole table: compiling it (JIT) costs more than it saves.
+                sql.execute("SELECT set_config('jit', 'off', true)")
+                # Every join here is over whole tables: hash joins; a misestimate must not pick sort-and-merge.
+                sql.execute("SELECT set_config('enable_mergejoin', 'off', true)")
             for step in list(STEPS):
                 started = time.perf_counter()
                 step(ctx)

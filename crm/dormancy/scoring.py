@@ -109,7 +109,7 @@ def _write(purchase_days, span, age, alive, expected):
         buffer = io.BytesIO(COPY_HEADER + rows.tobytes() + COPY_TRAILER)
         with connection.cursor() as cursor:
             cursor.copy_expert(f"COPY {SCORES} FROM STDIN WITH (FORMAT binary)", buffer)
-        sql.execute(f"CREATE INDEX {SCORES}_key ON {SCORES} (purchase_days, span_days, age_days)")
+        # No index: the staging statement hash-joins all of it (an index scan would thrash the temp buffers).
         sql.execute(f"ANALYZE {SCORES}")
     else:
         rows = zip(purchase_days.tolist(), span.tolist(), age.tolist(), alive.tolist(), expected.tolist(), strict=True)

@@ -113,3 +113,38 @@ class TestPastDate:
         d = CustomerDormancy.objects.get(customer=c)
         assert d.next_expected_purchase_on == ago(210) + datetime.timedelta(days=45)
         assert (d.status, d.rule) == ("at_risk", "cycle_overdue")  # 150 days > 2 × 45
+
+
+class TestShiftedWindows:
+    def test_it_moves_the_windows_from_the_last_scan_like_a_full_pass(self):
+        boundary = customer_with([0, 364, 365, 729, 730, 1_000])
+        later_buyer = customer_with([500])
+        scan_dormancy(as_of=AS_OF)
+        day = AS_OF
+        for step in (1, 1, 5, 30):
+            day += datetime.timedelta(days=step)
+            buy(later_buyer, day, 3_000)  # on the scan date, without the summary's maintenance
+            run = scan_dormancy(as_of=day)
+            assert run.counts["figures"]["mode"] == "shift"
+            assert run.counts["figures"]["stale_summaries"] == 1
+            shifted = {c.pk: windows(c) for c in (boundary, later_buyer)}
+            assert refresh_purchase_windows(as_of=day) == 0  # a full pass finds nothing to correct
+            assert {c.pk: windows(c) for c in (boundary, later_buyer)} == shifted
+        assert windows(boundary) == (10_000, 20_000)  # 37 days later: ages 37 | 401, 402 | 766, 767, 1037
+        assert windows(later_buyer) == (12_000, 10_000)
+
+    def test_it_recomputes_customers_whose_summary_was_rewritten_since(self):
+        c = customer_with([100])
+        scan_dormancy(as_of=AS_OF)
+        buy(c, ago(50), 4_000)
+        refresh_purchase_summaries(as_of=AS_OF, customer_ids=[c.pk])  # as an import would
+        CustomerPurchaseSummary.objects.filter(customer=c).update(amount_last_12m=1)  # whatever it wrote
+        run = scan_dormancy(as_of=AS_OF + datetime.timedelta(days=1))
+        assert run.counts["figures"]["mode"] == "shift" and run.counts["figures"]["touched"] == 1
+        assert windows(c) == (14_000, 0)
+
+    def test_it_falls_back_to_the_full_pass_after_a_long_gap(self):
+        customer_with([100])
+        scan_dormancy(as_of=AS_OF)
+        run = scan_dormancy(as_of=AS_OF + datetime.timedelta(days=40))
+        assert run.counts["figures"]["mode"] == "full"

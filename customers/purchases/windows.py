@@ -49,11 +49,14 @@ def _scope_sql(customer_ids, column):
     return f"{column} IN (SELECT customer_id FROM {SCOPE})"
 
 
-def collect_purchase_windows(*, as_of, table=WINDOWS, customer_ids=None):
+def collect_purchase_windows(*, as_of, table=WINDOWS, customer_ids=None, scope_table=None):
     """Create temp table `table` (customer_id, amount_last_12m, amount_prev_12m, last_purchase_on) in one pass
-    over the purchases of the 730 days up to as_of (the purchased_on index finds them). Returns its row count."""
+    over the purchases of the 730 days up to as_of (the purchased_on index finds them). Returns its row count.
+    `scope_table`: a temp table of customer_id limiting the pass to those customers."""
     last_from, prev_from = window_starts(as_of)
     scope = _scope_sql(customer_ids, "customer_id")
+    if scope_table:
+        scope = f"customer_id IN (SELECT customer_id FROM {scope_table})"
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
         cursor.execute(
@@ -72,11 +75,14 @@ def collect_purchase_windows(*, as_of, table=WINDOWS, customer_ids=None):
         return cursor.fetchone()[0]
 
 
-def apply_purchase_windows(*, table=WINDOWS, customer_ids=None, skip_table=None):
+def apply_purchase_windows(*, table=WINDOWS, customer_ids=None, skip_table=None, scope_table=None):
     """Write the collected windows into the summary: only rows whose values differ; rows in neither window → 0.
 
-    `skip_table` (a temp table of customer_id) leaves those customers' rows alone. Returns rows written."""
+    `skip_table` (a temp table of customer_id) leaves those customers' rows alone; `scope_table` limits the write
+    to its customers. Returns rows written."""
     scope = _scope_sql(customer_ids, "c.customer_id") if customer_ids is not None else "1 = 1"
+    if scope_table:
+        scope = f"c.customer_id IN (SELECT customer_id FROM {scope_table})"
     skip = f"AND c.customer_id NOT IN (SELECT customer_id FROM {skip_table})" if skip_table else ""
     new = (
         f"SELECT c.customer_id, COALESCE(w.amount_last_12m, 0) AS l12, COALESCE(w.amount_prev_12m, 0) AS p12 "
@@ -95,6 +101,54 @@ def apply_purchase_windows(*, table=WINDOWS, customer_ids=None, skip_table=None)
                 f"UPDATE {SUMMARY} SET amount_last_12m = n.l12, amount_prev_12m = n.p12 FROM ({new}) n "
                 f"WHERE {SUMMARY}.customer_id = n.customer_id"
             )
+        return cursor.rowcount
+
+
+def collect_window_shift(*, since, as_of, table):
+    """Create temp table `table` (customer_id, last_change, prev_change, newest_purchase_on): how each customer's
+    windows move from `since` to `as_of` (since < as_of ≤ since + 365). Only purchases whose day crossed a window
+    boundary are read — those of (since, as_of], [since−364, as_of−365] and [since−729, as_of−730] — a few days
+    of purchases through the purchased_on index instead of two years. Returns its row count."""
+    gap = (as_of - since).days
+    if not 0 < gap <= WINDOW_DAYS:
+        raise ValueError("windows can only be shifted forward by 1 to 365 days")
+    d = datetime.timedelta
+    new_from, new_to = since + d(days=1), as_of
+    aged_from, aged_to = since - d(days=WINDOW_DAYS - 1), as_of - d(days=WINDOW_DAYS)
+    gone_from, gone_to = since - d(days=2 * WINDOW_DAYS - 1), as_of - d(days=2 * WINDOW_DAYS)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.execute(
+            f"CREATE TEMP TABLE {table} AS SELECT customer_id, "
+            "CAST(SUM(CASE WHEN purchased_on >= %s THEN amount WHEN purchased_on >= %s THEN -amount ELSE 0 END) "
+            "AS bigint) AS last_change, "
+            "CAST(SUM(CASE WHEN purchased_on >= %s THEN 0 WHEN purchased_on >= %s THEN amount ELSE -amount END) "
+            "AS bigint) AS prev_change, "
+            "MAX(CASE WHEN purchased_on >= %s THEN purchased_on END) AS newest_purchase_on "
+            f"FROM {PURCHASE} WHERE (purchased_on >= %s AND purchased_on <= %s) "
+            "OR (purchased_on >= %s AND purchased_on <= %s) OR (purchased_on >= %s AND purchased_on <= %s) "
+            "GROUP BY customer_id",
+            [_date(v) for v in (new_from, aged_from, new_from, aged_from, new_from,
+                                new_from, new_to, aged_from, aged_to, gone_from, gone_to)],
+        )
+        cursor.execute(f"SELECT COUNT(*) FROM {table}")
+        return cursor.fetchone()[0]
+
+
+def apply_window_shift(*, table, skip_table):
+    """Add the collected changes to the summaries' windows, except for the customers in `skip_table`."""
+    new = (
+        f"SELECT w.customer_id, w.last_change, w.prev_change FROM {table} w "
+        f"WHERE (w.last_change <> 0 OR w.prev_change <> 0) "
+        f"AND w.customer_id NOT IN (SELECT customer_id FROM {skip_table})"
+    )
+    target = "s" if _is_postgres() else SUMMARY
+    alias = " s" if _is_postgres() else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {SUMMARY}{alias} SET amount_last_12m = amount_last_12m + n.last_change, "
+            f"amount_prev_12m = amount_prev_12m + n.prev_change FROM ({new}) n WHERE {target}.customer_id = n.customer_id"
+        )
         return cursor.rowcount
 
 
