@@ -64,6 +64,7 @@ def main(argv=None):
 
             refresh_summaries_where(cursor, as_of=dt.date.today(), vendor="postgresql")
         cursor.execute("VACUUM ANALYZE customers_purchase")
+        cursor.execute("VACUUM ANALYZE customers_customerpurchasesummary")
         cursor.execute("CHECKPOINT")
 
         cursor.execute("DROP TABLE IF EXISTS bench_copy_baseline")
@@ -97,6 +98,7 @@ def main(argv=None):
     with connection.cursor() as cursor:
         log("vacuum (not timed)")
         cursor.execute("VACUUM ANALYZE customers_purchase")
+        cursor.execute("VACUUM ANALYZE customers_customerpurchasesummary")
     if result.error_rows or result.created != copied:
         log(f"unexpected result: {result.error_rows} bad rows, {result.created} created, first errors {result.errors[:3]}")
 
