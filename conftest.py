@@ -85,7 +85,16 @@ def _clear_cache():
     from django.core.cache import cache
 
     yield
-    cache.clear()
+    prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
+    if settings.CACHES["default"]["BACKEND"].endswith("RedisCache") and prefix:
+        # Only this xdist worker's keys: cache.clear() would FLUSHDB the Redis database that other workers and
+        # the Celery broker (same REDIS_URL) use, losing their rate-limit counters and queued tasks mid-test.
+        client = cache._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+    else:
+        cache.clear()
 
 
 def pytest_report_header(config):
