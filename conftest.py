@@ -87,8 +87,8 @@ def _clear_cache():
     yield
     prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
     if settings.CACHES["default"]["BACKEND"].endswith("RedisCache") and prefix:
-        # Only this xdist worker's keys: cache.clear() would FLUSHDB the Redis database that other workers and
-        # the Celery broker (same REDIS_URL) use, losing their rate-limit counters and queued tasks mid-test.
+        # Only this xdist worker's keys: cache.clear() would FLUSHDB the cache database that the other workers
+        # use at the same time, losing their rate-limit counters mid-test.
         client = cache._cache.get_client(write=True)
         keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
         if keys:

@@ -52,6 +52,16 @@ def test_it_reads_database_and_redis_from_the_environment():
     assert out == "django.db.backends.postgresql db.internal redis://cache.internal:6379/2 False"
 
 
+def test_it_keeps_the_cache_out_of_the_brokers_redis_database():
+    # A cache.clear() must never delete queued Celery tasks.
+    out = _settings_in_subprocess(
+        "config.settings.local",
+        {"REDIS_URL": "redis://cache.internal:6379/2"},
+        "s.CELERY_BROKER_URL, s.CACHES['default']['LOCATION']",
+    )
+    assert out == "redis://cache.internal:6379/2 redis://cache.internal:6379/3"
+
+
 def test_production_check_deploy_prints_no_warnings():
     # DJANGO_ALLOW_ASYNC_UNSAFE belongs to browser tests only; never part of a deployment.
     env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")}
