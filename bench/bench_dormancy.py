@@ -99,7 +99,7 @@ def main(argv=None):
 
     # A fresh engine: the first scan then records one event per buyer, the worst case.
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE crm_statuschange, crm_customerdormancy, crm_modelfit")
+        cursor.execute("TRUNCATE crm_statuschange, crm_customerdormancy, crm_modelfit, crm_scanrun")
 
     raw = [timed("raw aggregate", lambda: raw_aggregate(as_of))[0] for _ in range(2)]
     baseline = min(raw)

@@ -102,7 +102,8 @@ class _Triples:
             inv_b = (1.0 / (b + np.maximum(ux, 1) - 1))[ix]
             a4 = np.log(a) + np.log(inv_b) - (r + x) * log_t
         total = np.where(self.repeat, np.logaddexp(a3, a4), a3)
-        share = np.where(self.repeat, np.exp(a4 - total), 0.0)  # π
+        with np.errstate(over="ignore", invalid="ignore"):  # the x = 0 rows' a4 is meaningless and masked out
+            share = np.where(self.repeat, np.exp(a4 - total), 0.0)  # π
         rest = 1.0 - share
         value = float(np.dot(a1 + a2 + total, w))
         inv_T, inv_t = (1.0 / (alpha + self.uT))[self.iT], (1.0 / (alpha + self.ut))[self.it]
