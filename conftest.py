@@ -100,3 +100,13 @@ def _clear_cache():
 def pytest_report_header(config):
     db = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     return f"mezame: database={db} redis={'yes' if settings.REDIS_URL else 'no'} pid={os.getpid()}"
+
+
+@pytest.fixture
+def english(settings):
+    """Compare messages in English: the UI defaults to Japanese, whose catalogue tests/test_translations.py checks."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield

@@ -3,10 +3,18 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
 from customers.purchases.parsing import ValueParseError, parse_amount, parse_date, parse_quantity
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _english_messages():
+    # Reasons are compared in English; the Japanese catalogue is checked in tests/test_translations.py.
+    with translation.override("en"):
+        yield
 
 D = dt.date
 

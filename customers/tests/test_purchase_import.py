@@ -16,7 +16,7 @@ from customers.tabular import TableError
 
 from .purchase_fixtures import sample_bytes, sample_customers, sample_products  # noqa: F401
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 AFTER_ALL_SAMPLE_DATES = dt.datetime(2027, 1, 15, 10, 0, tzinfo=dt.UTC)
 SAMPLE_TODAY = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
 HEADER = "customer_code,purchased_on,product_code,quantity,amount,store,order_ref,coupon_code\n"

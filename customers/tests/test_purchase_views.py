@@ -16,7 +16,7 @@ from customers.purchases.importer import purchases_import
 
 from .purchase_fixtures import sample_bytes, sample_customers, sample_products  # noqa: F401
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 FROZEN = dt.datetime(2027, 1, 15, 10, 0, tzinfo=dt.UTC)
 
 
