@@ -321,8 +321,8 @@ def purchases_import(
         try:
             staging.drop_tables(cursor, TEMP_TABLES)
             if dia.is_postgres:
-                # Temp tables live in per-session buffers (8 MB by default): too small for a big file.
-                cursor.execute("SET temp_buffers = '512MB'")
+                # temp_buffers is not raised here: Postgres refuses the change once the session has touched any
+                # temporary table, which a pooled connection (CONN_MAX_AGE) or an earlier import may have done.
                 cursor.execute("SET work_mem = '256MB'")
                 # Compiling these one-off statements costs more than it saves.
                 cursor.execute("SET jit = off")
