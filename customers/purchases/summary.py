@@ -4,13 +4,15 @@ Called by the import, by purchase edit/delete services, by customer merge and by
 scan (first, because the 12-month windows move every day). Customers without purchases get NO summary
 row: an existing row is deleted when the customer's last purchase goes away.
 
-Windows, for as_of = D: "last 12 months" is (D - 12 months, D], "previous 12 months" is
-(D - 24 months, D - 12 months]. The median interval is the median of the gaps in days between
+Windows, for as_of = D: "last 12 months" is the 365 days D-364 … D, "previous 12 months" the 365 days before
+(D-729 … D-365): the same definition as the nightly window refresh (windows.py) and the dormancy "halved" rule.
+The median interval is the median of the gaps in days between
 consecutive distinct purchase days (NULL with fewer than two purchase days).
 """
 # ruff: noqa: S608 -- SQL here is assembled from constant table names and code-written conditions; every value is a parameter.
-from dateutil.relativedelta import relativedelta
 from django.db import connection, transaction
+
+from .windows import window_starts
 
 PURCHASE = "customers_purchase"
 SUMMARY = "customers_customerpurchasesummary"
@@ -22,7 +24,11 @@ SUMMARY_COLUMNS = (
 
 def window_bounds(as_of):
     """(start of the last-12-months window, start of the previous one); both exclusive."""
-    return as_of - relativedelta(months=12), as_of - relativedelta(months=24)
+    import datetime
+
+    last_first_day, previous_first_day = window_starts(as_of)
+    one_day = datetime.timedelta(days=1)
+    return last_first_day - one_day, previous_first_day - one_day
 
 
 _UPSERT = """
