@@ -2,6 +2,7 @@
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.dates import MONTHS
 from django.utils.translation import gettext_lazy as _
 
 from crm.dormancy.models import DormancyStatus
@@ -30,7 +31,7 @@ SORT_FIELDS = {
     "last_purchase": ["purchase_summary__last_purchase_on", "code"],
     "-last_purchase": ["-purchase_summary__last_purchase_on", "code"],
 }
-MONTH_CHOICES = [(m, _("%(month)d月") % {"month": m}) for m in range(1, 13)]
+MONTH_CHOICES = list(MONTHS.items())  # lazy month names: 1月 … 12月 in Japanese, January … in English
 PREFECTURE_CHOICES = [(p, p) for p in normalize.PREFECTURES]
 
 
@@ -55,8 +56,9 @@ class CustomerFilter(django_filters.FilterSet):
         label=_("Key accounts only"), field_name="is_key_account", method="filter_key_account", widget=forms.CheckboxInput
     )
     prefecture = django_filters.ChoiceFilter(label=_("Prefecture"), choices=PREFECTURE_CHOICES)
-    fiscal_month = django_filters.TypedChoiceFilter(
-        label=_("Fiscal year-end month"), field_name="fiscal_year_end_month", choices=MONTH_CHOICES, coerce=int
+    # ChoiceFilter (not TypedChoiceFilter) so the select starts with an empty "any month" option.
+    fiscal_month = django_filters.ChoiceFilter(
+        label=_("Fiscal year-end month"), field_name="fiscal_year_end_month", choices=MONTH_CHOICES
     )
     source = django_filters.ChoiceFilter(label=_("Source"), choices=Customer.Source.choices)
     consent = django_filters.ChoiceFilter(label=_("Consent"), choices=CONSENT_CHOICES, method="filter_consent")
