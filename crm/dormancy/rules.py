@@ -46,7 +46,27 @@ class Fragment:
         return self
 
 
+# The product's defaults (also written by migration crm 0004). A missing default is put back rather than
+# letting the scan silently call everyone active: the manager edits the values, never removes the rule.
+DEFAULT_RULES = {
+    "inactivity": {"days": 180},
+    "halved": {"ratio_percent": 50},
+    "member_spend": {"is_enabled": False, "amount_yen": 5000, "months_required": 4},
+    "cycle_overdue": {"multiplier": 2, "min_purchase_days": 3},
+    "lost": {"days": 730, "is_targeted": False},
+    "one_time": {"amount_yen": 10000, "is_targeted": False},
+}
+
+
+def ensure_default_rules():
+    present = set(DormancyRule.objects.filter(tag=None, industry="").values_list("code", flat=True))
+    missing = [DormancyRule(code=code, **values) for code, values in DEFAULT_RULES.items() if code not in present]
+    if missing:
+        DormancyRule.objects.bulk_create(missing)
+
+
 def load_rules():
+    ensure_default_rules()
     return list(DormancyRule.objects.select_related("tag").order_by("pk"))
 
 

@@ -47,6 +47,9 @@ def customer_dormancy_panel(customer):
 
 def rules_by_code():
     """[(code, label, default rule, [overrides])] in the order of precedence."""
+    from .rules import ensure_default_rules
+
+    ensure_default_rules()
     rules = list(DormancyRule.objects.select_related("tag", "updated_by").order_by("pk"))
     grouped = []
     for code in RuleCode:

@@ -168,6 +168,18 @@ class TestAdvisoryLock:
 
 
 @pytest.mark.django_db
+class TestDefaultRules:
+    def test_it_puts_back_a_missing_default_rule_instead_of_calling_everyone_active(self):
+        from crm.dormancy.models import DormancyRule
+
+        DormancyRule.objects.all().delete()
+        c = customer_with([200])
+        scan_dormancy(as_of=AS_OF)
+        assert CustomerDormancy.objects.get(customer=c).status == "dormant"
+        assert DormancyRule.objects.get(code="inactivity", tag=None, industry="").days == 180
+
+
+@pytest.mark.django_db
 class TestModelStep:
     def test_it_fits_the_model_and_scores_every_buyer(self):
         book(30)
