@@ -3,6 +3,7 @@ from django import template
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
+from crm.dormancy.models import DormancyStatus, RuleCode
 from crm.dormancy.selectors import customer_dormancy_panel
 
 register = template.Library()
@@ -21,3 +22,15 @@ def customer_link(customer):
     except NoReverseMatch:
         return customer.name
     return format_html('<a href="{}">{}</a>', url, customer.name)
+
+
+_LABELS = {**dict(DormancyStatus.choices), **dict(RuleCode.choices)}
+
+
+@register.filter
+def dormancy_label(code):
+    """A status or rule code in the reader's language; 'active→dormant' change keys label both sides."""
+    text = str(code or "")
+    if "→" in text:
+        return "→".join(str(_LABELS.get(part, part)) for part in text.split("→"))
+    return _LABELS.get(text, text)
