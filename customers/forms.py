@@ -158,9 +158,9 @@ class ImportUploadForm(forms.Form):
 
 class InquiryForm(forms.Form):
     name = forms.CharField(label=_("Your name"), max_length=100)
-    company = forms.CharField(label=_("Company"), max_length=200, required=False)
-    email = forms.EmailField(label=_("E-mail"))
-    phone = forms.CharField(label=_("Phone"), max_length=30, required=False, validators=[validate_phone])
+    company = forms.CharField(label=_("Company name"), max_length=200, required=False)
+    email = forms.EmailField(label=_("E-mail address"))
+    phone = forms.CharField(label=_("Phone number"), max_length=30, required=False, validators=[validate_phone])
     message = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 5}), max_length=4000)
     consent = forms.BooleanField(
         label=_("I agree to receive information by e-mail."), required=False
