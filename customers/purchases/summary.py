@@ -10,6 +10,8 @@ The median interval is the median of the gaps in days between
 consecutive distinct purchase days (NULL with fewer than two purchase days).
 """
 # ruff: noqa: S608 -- SQL here is assembled from constant table names and code-written conditions; every value is a parameter.
+import datetime
+
 from django.db import connection, transaction
 
 from .windows import window_starts
@@ -24,8 +26,6 @@ SUMMARY_COLUMNS = (
 
 def window_bounds(as_of):
     """(start of the last-12-months window, start of the previous one); both exclusive."""
-    import datetime
-
     last_first_day, previous_first_day = window_starts(as_of)
     one_day = datetime.timedelta(days=1)
     return last_first_day - one_day, previous_first_day - one_day
@@ -108,16 +108,7 @@ def _sqlite_sql(scope):
         ) AS days
         WHERE true
         GROUP BY customer_id
-        ON CONFLICT (customer_id) DO UPDATE SET
-            first_purchase_on = excluded.first_purchase_on,
-            last_purchase_on = excluded.last_purchase_on,
-            purchase_days = excluded.purchase_days,
-            total_amount = excluded.total_amount,
-            amount_last_12m = excluded.amount_last_12m,
-            amount_prev_12m = excluded.amount_prev_12m,
-            median_interval_days = excluded.median_interval_days,
-            as_of = excluded.as_of,
-            updated_at = excluded.updated_at
+        {_UPSERT}
     """
 
 
