@@ -24,7 +24,8 @@ Shape of the data (deterministic: setseed and hashes of the customer number):
   90 % of the period (dormant, "churned"), ~15 % start late (new customers);
 - orders of three lines: order_ref BO<n>, row_key "o:BO<n>#<line>" (the importer's row-key format);
 - dates from LAST_DAY - 5 years to LAST_DAY (2026-10-31); summaries are computed as of `as_of` (default
-  today) with the same SQL as customers.purchases.summary.
+  the day after LAST_DAY, the data set's "today", as the import of that day's data would have left them) with the
+  same SQL as customers.purchases.summary.
 """
 import argparse
 import datetime as dt
@@ -191,7 +192,7 @@ def ensure_large_dataset(dsn_or_alias, customers=1_000_000, purchases=20_000_000
     """Create (once) the large company in the given PostgreSQL database; returns a dict describing it."""
     from customers.purchases.summary import refresh_summaries_where
 
-    as_of = as_of or dt.date.today()
+    as_of = as_of or LAST_DAY + dt.timedelta(days=1)
     with _cursor(dsn_or_alias) as cursor:
         cursor.execute("CREATE TABLE IF NOT EXISTS bench_dataset_state (step text PRIMARY KEY, value text)")
         if _done(cursor, "customers") != str(customers):
@@ -203,7 +204,7 @@ def ensure_large_dataset(dsn_or_alias, customers=1_000_000, purchases=20_000_000
             _purchases(cursor, customers, purchases)
             _mark(cursor, "purchases", purchases)
             cursor.execute("DELETE FROM bench_dataset_state WHERE step = 'summaries'")
-        if _done(cursor, "summaries") is None:
+        if _done(cursor, "summaries") != as_of.isoformat():
             log(f"summaries as of {as_of}")
             cursor.execute("SET work_mem = '256MB'")
             refresh_summaries_where(cursor, as_of=as_of, vendor="postgresql")

@@ -1,18 +1,24 @@
-"""The scan's first step: every customer's purchase figures at as_of, at the cost of the last 730 days of purchases.
+"""The scan's first step: every customer's purchase figures at as_of, read from the maintained summaries.
 
 The summary (customers.purchases.summary) is maintained whenever purchases change, so only its two moving
 12-month windows need the nightly refresh (customers.purchases.windows), rows written only where a value changed:
 
-- shift (a normal night: the last successful scan was 1–31 days earlier and its windows were applied to every
+- shift (a normal night: the last successful scan was 0–31 days earlier and its windows were applied to every
   row): only the purchases whose day crossed a window boundary since that scan are read, plus, for customers
-  whose summary was rewritten since (imports, edits, merges: `updated_at`), their own purchases;
-- full (first scan, a rescan of the same day, a longer gap, a big import, a past date): one pass over the
-  purchases of the 730 days up to as_of.
+  whose summary was rewritten since (imports, edits, merges: `updated_at` after that scan's start), their own
+  purchases; a second scan of the same day reads only the latter;
+- first scan of a fresh engine: every summary row carries the date its windows were computed for (`as_of`);
+  the rows of other dates are recomputed from their own purchases, the rest are used as they are;
+- full (`full=True`, the weekly verification, a longer gap, a big import, a past date, or more than
+  MAX_TOUCHED_FOR_SHIFT rows to recompute): one pass over the purchases of the 730 days up to as_of.
 
-The pass also checks the summary:
+Summary writers and the scan are serialised by SUMMARY_WRITE_LOCK (see summary.py), so "rewritten since the
+last scan" is exact. The passes also check the summary:
 
 - a customer with purchases but no summary row, a summary whose last purchase is older than a purchase read,
-  or (full pass) one whose last purchase in the window is gone → stale: refreshed by the summary module;
+  or (full pass) one whose last purchase in the window is gone → stale: refreshed by the summary module
+  (purchases written without the summary's maintenance are caught here: in the days read by a shift, and
+  anywhere in the last 730 days by the full pass);
 - a summary whose last purchase is after as_of (a scan for a past date) → the figures for this run are computed
   from the purchases up to as_of into a temp table, and the stored summary is left as it is.
 
@@ -25,7 +31,7 @@ import datetime
 from django.db import connection
 
 from customers.models import Customer, CustomerPurchaseSummary, Purchase
-from customers.purchases.summary import refresh_purchase_summaries
+from customers.purchases.summary import SUMMARY_WRITE_LOCK, refresh_purchase_summaries
 from customers.purchases.windows import (
     apply_purchase_windows,
     apply_window_shift,
@@ -43,9 +49,6 @@ SHIFT = "dormancy_scan_window_shift"
 TOUCHED = "dormancy_scan_touched"
 MAX_SHIFT_DAYS = 31  # a longer gap since the last scan: the full pass is as cheap
 MAX_TOUCHED_FOR_SHIFT = 100_000  # more rewritten summaries than this (a big import): the full pass is cheaper
-# Summaries rewritten by a transaction that began before the last scan and committed after it carry a time
-# before the scan's start: a day's margin catches every import.
-TOUCH_MARGIN = datetime.timedelta(days=1)
 PAST_IDS = "dormancy_scan_past_ids"
 PAST_FIGURES = "dormancy_scan_past_figures"
 FIGURE_COLUMNS = (
@@ -54,32 +57,45 @@ FIGURE_COLUMNS = (
 )
 
 
-def refresh_figures(*, as_of):
+def refresh_figures(*, as_of, full=False):
     """(relation SQL, counts) — see the module docstring."""
-    previous = _previous_windows(as_of)
-    if previous is not None:
-        since, touched_since = previous
-        sql.execute(f"DROP TABLE IF EXISTS {TOUCHED}")
-        sql.execute(
-            sql.temp_table(TOUCHED, f"SELECT customer_id FROM {sql.table(CustomerPurchaseSummary)} WHERE updated_at >= %s"),
-            [touched_since],
-        )
-        touched = sql.fetch_all(f"SELECT COUNT(*) FROM {TOUCHED}")[0][0]
-        if touched <= MAX_TOUCHED_FOR_SHIFT:
-            return _shift(as_of=as_of, since=since, touched=touched)
+    if not full:
+        summary = sql.table(CustomerPurchaseSummary)
+        previous = _previous_windows(as_of)
+        if previous is not None:
+            since, scan_started = previous
+            touched_sql, params = f"SELECT customer_id FROM {summary} WHERE updated_at >= %s", [scan_started]
+        elif not ScanRun.objects.filter(outcome=ScanRun.Outcome.SUCCEEDED).exists():
+            # A fresh engine: each row's windows are those of the date it was written for.
+            since = as_of
+            touched_sql, params = f"SELECT customer_id FROM {summary} WHERE as_of <> {sql.date_param()}", [as_of]
+        else:
+            since = None
+        if since is not None:
+            sql.execute(f"DROP TABLE IF EXISTS {TOUCHED}")
+            sql.execute(sql.temp_table(TOUCHED, touched_sql), params)
+            touched = sql.fetch_all(f"SELECT COUNT(*) FROM {TOUCHED}")[0][0]
+            if touched <= MAX_TOUCHED_FOR_SHIFT:
+                return _shift(as_of=as_of, since=since, touched=touched)
     return _full(as_of=as_of)
 
 
+def lock_summaries():
+    """Wait for summary writers in flight, and keep new ones waiting until the scan's transaction ends."""
+    if sql.is_postgres():
+        sql.fetch_all("SELECT pg_advisory_xact_lock(%s)", [SUMMARY_WRITE_LOCK])
+
+
 def _previous_windows(as_of):
-    """(windows date, rows-touched-since time) of the last successful scan, when a shift from it is possible."""
+    """(windows date, start time) of the last successful scan, when a shift from it is possible."""
     run = ScanRun.objects.filter(outcome=ScanRun.Outcome.SUCCEEDED).order_by("-started_at", "-pk").first()
     figures = (run.counts or {}).get("figures", {}) if run else {}
     if not figures.get("windows_as_of") or figures.get("recomputed_for_past_date"):
         return None
     since = datetime.date.fromisoformat(figures["windows_as_of"])
-    if not 0 < (as_of - since).days <= MAX_SHIFT_DAYS:
+    if not 0 <= (as_of - since).days <= MAX_SHIFT_DAYS:
         return None
-    return since, run.started_at - TOUCH_MARGIN
+    return since, run.started_at
 
 
 def _full(*, as_of):
@@ -113,15 +129,15 @@ def _shift(*, as_of, since, touched):
     rewritten since (recomputed from their own purchases)."""
     summary, purchase, customer = sql.table(CustomerPurchaseSummary), sql.table(Purchase), sql.table(Customer)
     counts = {"mode": "shift", "shifted_from": since.isoformat(), "touched": touched}
-    counts["in_shift"] = collect_window_shift(since=since, as_of=as_of, table=SHIFT)
+    moved = as_of > since
+    counts["in_shift"] = collect_window_shift(since=since, as_of=as_of, table=SHIFT) if moved else 0
     # A purchase newer than the summary's last one (written without the summary's maintenance) → stale.
-    stale = [
-        pk for (pk,) in sql.fetch_all(
-            f"SELECT w.customer_id FROM {SHIFT} w LEFT JOIN {summary} s ON s.customer_id = w.customer_id "
-            f"WHERE w.newest_purchase_on IS NOT NULL AND (s.customer_id IS NULL "
-            f"OR s.last_purchase_on < w.newest_purchase_on) UNION {_missing_sql(customer, summary, purchase)}"
-        )
-    ]
+    newer = (
+        f"SELECT w.customer_id FROM {SHIFT} w LEFT JOIN {summary} s ON s.customer_id = w.customer_id "
+        f"WHERE w.newest_purchase_on IS NOT NULL AND (s.customer_id IS NULL "
+        f"OR s.last_purchase_on < w.newest_purchase_on) UNION " if moved else ""
+    )
+    stale = [pk for (pk,) in sql.fetch_all(f"{newer}{_missing_sql(customer, summary, purchase)}")]
     if stale:
         refresh_purchase_summaries(as_of=as_of, customer_ids=stale)
         with connection.cursor() as cursor:
@@ -132,7 +148,7 @@ def _shift(*, as_of, since, touched):
     skip = TOUCHED
     if past:
         sql.execute(f"INSERT INTO {TOUCHED} (customer_id) SELECT customer_id FROM {PAST_IDS}")
-    written = apply_window_shift(table=SHIFT, skip_table=skip)
+    written = apply_window_shift(table=SHIFT, skip_table=skip) if moved else 0
     # The touched customers' windows from their own purchases (the (customer_id, purchased_on) index).
     collect_purchase_windows(as_of=as_of, table=WINDOWS, scope_table=TOUCHED)
     written += apply_purchase_windows(table=WINDOWS, scope_table=TOUCHED, skip_table=PAST_IDS if past else None)

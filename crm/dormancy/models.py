@@ -25,8 +25,12 @@ class DormancyReason(models.TextChoices):
 class CustomerDormancy(models.Model):
     """The engine's current verdict on one customer, kept apart from the customer's own (audited) fields."""
 
+    # No database-level foreign key: the table is derived data that the nightly scan rewrites whole from the
+    # customers of its own snapshot (a million deferred key checks at each commit otherwise). Deleting a customer
+    # still deletes its row (Django's CASCADE), and the next scan drops any row left by a race.
     customer = models.OneToOneField(
-        "customers.Customer", on_delete=models.CASCADE, primary_key=True, related_name="dormancy"
+        "customers.Customer", on_delete=models.CASCADE, primary_key=True, related_name="dormancy",
+        db_constraint=False,
     )
     # Indexed only through dormancy_status_priority_idx: the nightly scan rewrites most rows, and every extra
     # index on a moving column (priority, status) is another write per row.
@@ -142,9 +146,13 @@ class StatusChange(models.Model):
     """One change of a customer's status found by a scan: the card's timeline and the dashboard's reactivations."""
 
     # No index of its own: statuschange_customer_idx (customer, -as_of) serves every look-up by customer, and the
-    # first scan of a large base inserts a million rows into each index.
+    # first scan of a large base inserts a million rows into each index. No database-level key either: the scan
+    # writes these rows from a join with the customers table in its own transaction, and a million deferred key
+    # checks would cost the first scan more than its own work; deleting a customer still deletes its events
+    # (Django's CASCADE).
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.CASCADE, related_name="status_changes", db_index=False
+        "customers.Customer", on_delete=models.CASCADE, related_name="status_changes", db_index=False,
+        db_constraint=False,
     )
     from_status = models.CharField(_("from"), max_length=10, choices=DormancyStatus.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=10, choices=DormancyStatus.choices)
@@ -156,14 +164,20 @@ class StatusChange(models.Model):
     total_amount = models.BigIntegerField(_("total amount"), default=0)
     amount_last_12m = models.BigIntegerField(_("last 12 months"), default=0)
     amount_prev_12m = models.BigIntegerField(_("previous 12 months"), default=0)
-    as_of = models.DateField(_("as of"), db_index=True)
-    scan_run = models.ForeignKey("ScanRun", on_delete=models.SET_NULL, null=True, related_name="changes")
+    as_of = models.DateField(_("as of"))
+    # A link to the run's log only (no database-level key: a first scan records a million events in one run).
+    scan_run = models.ForeignKey(
+        "ScanRun", on_delete=models.SET_NULL, null=True, related_name="changes", db_constraint=False
+    )
 
     class Meta:
         verbose_name = _("status change")
         verbose_name_plural = _("status changes")
         ordering = ["-as_of", "-pk"]
-        indexes = [models.Index(fields=["customer", "-as_of"], name="statuschange_customer_idx")]
+        indexes = [
+            models.Index(fields=["customer", "-as_of"], name="statuschange_customer_idx"),
+            models.Index(fields=["as_of"], name="statuschange_as_of_idx"),
+        ]
 
     def __str__(self):
         return f"{self.customer_id} {self.as_of}: {self.from_status or '-'} → {self.to_status}"

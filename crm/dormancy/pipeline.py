@@ -17,13 +17,14 @@ one is going is refused and recorded (PostgreSQL advisory lock, a cache lock els
 anyway); running again for the same as_of changes nothing (every write compares before it writes).
 """
 # ruff: noqa: S608 - SQL here is assembled from model table names and fixed fragments; values are always parameters.
+import datetime
 import logging
 import time
 import traceback
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from . import figures, rules, scoring, sql, stage
@@ -34,14 +35,10 @@ logger = logging.getLogger(__name__)
 LOCK_KEY = 0x6D657A616D65  # "mezame": the advisory-lock id of the scan
 CACHE_LOCK = "dormancy-scan-lock"
 CACHE_LOCK_SECONDS = 6 * 3600
+FULL_PASS_EVERY = datetime.timedelta(days=7)
 SCAN_WORK_MEM = "256MB"
 STAGE = stage.STAGE
-# The columns of CustomerDormancy the scan writes (besides customer_id).
-STATE_COLUMNS = [
-    "status", "rule", "applied_rule_id", "reason", "dormant_since", "status_since", "days_since_last_purchase",
-    "priority_score", "is_excluded", "exclusion_reason", "p_alive", "expected_purchases_90d",
-    "next_expected_purchase_on", "as_of",
-]
+STATE_COLUMNS = [*stage.STATE_COLUMNS, "as_of"]
 
 
 @dataclass
@@ -49,6 +46,7 @@ class ScanContext:
     as_of: object
     run: ScanRun
     rules: list
+    full: bool = False  # figures from a full pass over the purchases (verification), not the summaries
     counts: dict = field(default_factory=dict)
     step_seconds: dict = field(default_factory=dict)
     # The relation holding every customer's purchase figures at as_of (set by refresh_figures).
@@ -60,7 +58,7 @@ class ScanContext:
 
 def refresh_figures(ctx):
     """Bring the summaries' 12-month windows to as_of (and repair stale summaries): see crm.dormancy.figures."""
-    ctx.figures, ctx.counts["figures"] = figures.refresh_figures(as_of=ctx.as_of)
+    ctx.figures, ctx.counts["figures"] = figures.refresh_figures(as_of=ctx.as_of, full=ctx.full)
 
 
 def fit_and_score_model(ctx):
@@ -77,7 +75,8 @@ def classify(ctx):
 
 
 def record_changes(ctx):
-    """Record every status change, then write the new state: only rows that differ, new rows, gone rows."""
+    """Record every status change, then write the new state: for a new date the whole table afresh, for the same
+    date again only the rows that differ."""
     current = sql.table(CustomerDormancy)
     d = sql.date_param()
     changed = "WHERE (s.previous_status IS NULL AND s.status <> %s) OR s.previous_status <> s.status"
@@ -87,17 +86,63 @@ def record_changes(ctx):
     )
     ctx.counts["changes"] = {f"{old or '-'}→{new}": n for old, new, n in sorted(rows)}
     if rows:
-        sql.execute(
+        insert = (
             f"INSERT INTO {sql.table(StatusChange)} (customer_id, from_status, to_status, rule, reason, "
             "days_since_last_purchase, last_purchase_on, purchase_days, total_amount, amount_last_12m, amount_prev_12m, "
             "as_of, scan_run_id) "
             f"SELECT s.customer_id, COALESCE(s.previous_status, ''), s.status, s.rule, s.reason, "
             f"s.days_since_last_purchase, s.last_purchase_on, s.purchase_days, s.total_amount, s.amount_last_12m, "
-            f"s.amount_prev_12m, {d}, %s FROM {STAGE} s {changed}",
-            [ctx.as_of, ctx.run.pk, *prospect],
+            f"s.amount_prev_12m, {d}, %s FROM {STAGE} s {changed} ORDER BY s.customer_id"
         )
-    values = {c: f"s.{c}" for c in STATE_COLUMNS}
-    values.update({"is_excluded": "(s.exclusion_reason <> '')", "as_of": d})
+        params = [ctx.as_of, ctx.run.pk, *prospect]
+        if sql.is_postgres() and not StatusChange.objects.exists():
+            _bulk_insert(StatusChange, insert, params)  # a fresh engine's first scan: an event per customer
+        else:
+            sql.execute(insert, params)
+    values = {c: f"s.{c}" for c in stage.STATE_COLUMNS}
+    values["as_of"] = d
+    current_dates = {str(day) for (day,) in sql.fetch_all(f"SELECT DISTINCT as_of FROM {current}")}
+    if current_dates == {ctx.as_of.isoformat()}:
+        # Same date again (a rerun, or after a correction): write only the rows that differ.
+        ctx.counts["rows_written"] = _write_differences(ctx, current, values)
+    else:
+        # A new date moves every buyer's day count and scores: the table is rewritten whole.
+        ctx.counts["rows_written"] = _rewrite(ctx, current, values)
+
+
+def _rewrite(ctx, current, values):
+    staged, new = sql.fetch_all(
+        f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN previous_status IS NULL THEN 1 ELSE 0 END), 0) FROM {STAGE}"
+    )[0]
+    gone = sql.fetch_all(f"SELECT COUNT(*) FROM {current}")[0][0] - (staged - new)
+    columns = ", ".join(STATE_COLUMNS)
+    insert = (
+        f"INSERT INTO {current} (customer_id, {columns}) "
+        f"SELECT s.customer_id, {', '.join(values[c] for c in STATE_COLUMNS)} FROM {STAGE} s ORDER BY s.customer_id"
+    )
+    if not sql.is_postgres():
+        sql.execute(f"DELETE FROM {current}")
+        sql.execute(insert, [ctx.as_of])
+    else:
+        # TRUNCATE rather than a million updates: no dead rows, and the indexes are rebuilt (_bulk_insert).
+        # Readers of the table wait until the scan commits.
+        sql.execute(f"TRUNCATE {current}")
+        _bulk_insert(CustomerDormancy, insert, [ctx.as_of])
+    return {"updated": staged - new, "inserted": new, "deleted": gone}
+
+
+def _bulk_insert(model, insert_sql, params):
+    """INSERT … SELECT of many rows into an empty table (PostgreSQL): the model's secondary indexes are dropped
+    and built again afterwards, one sort each instead of one entry per row (about three times cheaper)."""
+    with connection.schema_editor(atomic=False) as editor:
+        for index in model._meta.indexes:
+            editor.remove_index(model, index)
+        sql.execute(insert_sql, params)
+        for index in model._meta.indexes:
+            editor.add_index(model, index)
+
+
+def _write_differences(ctx, current, values):
     differs = " OR ".join(sql.is_distinct(f"{current}.{c}", values[c]) for c in STATE_COLUMNS)
     updated = sql.execute(
         f"UPDATE {current} SET {', '.join(f'{c} = {values[c]}' for c in STATE_COLUMNS)} FROM {STAGE} s "
@@ -115,7 +160,7 @@ def record_changes(ctx):
         f"DELETE FROM {current} WHERE NOT EXISTS "
         f"(SELECT 1 FROM {STAGE} s WHERE s.customer_id = {current}.customer_id)"
     )
-    ctx.counts["rows_written"] = {"updated": updated, "inserted": inserted, "deleted": deleted}
+    return {"updated": updated, "inserted": inserted, "deleted": deleted}
 
 
 STEPS = [refresh_figures, fit_and_score_model, classify, record_changes]
@@ -134,8 +179,10 @@ def register_step(step, *, after=None):
 # ---------------------------------------------------------------- the service
 
 
-def scan_dormancy(*, as_of=None, triggered_by=""):
-    """Run every step for `as_of` (default: today in Tokyo) and return the recorded ScanRun."""
+def scan_dormancy(*, as_of=None, triggered_by="", full=None):
+    """Run every step for `as_of` (default: today in Tokyo) and return the recorded ScanRun. `full`: rebuild the
+    figures from the purchases rather than trust the summaries (default: when the last full pass is more than
+    FULL_PASS_EVERY days old, so purchases written around the summary's maintenance are found within a week)."""
     as_of = as_of or timezone.localdate()
     run = ScanRun.objects.create(as_of=as_of, triggered_by=triggered_by[:100])
     if not _acquire_lock():
@@ -145,7 +192,9 @@ def scan_dormancy(*, as_of=None, triggered_by=""):
         run.save(update_fields=["outcome", "error", "finished_at"])
         logger.warning("dormancy scan for %s refused: another scan is running", as_of)
         return run
-    ctx = ScanContext(as_of=as_of, run=run, rules=rules.load_rules())
+    if full is None:
+        full = _full_pass_due(as_of)
+    ctx = ScanContext(as_of=as_of, run=run, rules=rules.load_rules(), full=full)
     try:
         with transaction.atomic():
             if sql.is_postgres():
@@ -155,6 +204,7 @@ def scan_dormancy(*, as_of=None, triggered_by=""):
                 sql.execute("SELECT set_config('jit', 'off', true)")
                 # Every join here is over whole tables: hash joins; a misestimate must not pick sort-and-merge.
                 sql.execute("SELECT set_config('enable_mergejoin', 'off', true)")
+            figures.lock_summaries()
             for step in list(STEPS):
                 started = time.perf_counter()
                 step(ctx)
@@ -178,6 +228,14 @@ def scan_dormancy(*, as_of=None, triggered_by=""):
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def _full_pass_due(as_of):
+    """A week after the last full pass (or, if there was none, after the first scan)."""
+    succeeded = ScanRun.objects.filter(outcome=ScanRun.Outcome.SUCCEEDED)
+    last_full = succeeded.filter(counts__figures__mode="full").order_by("-started_at", "-pk").first()
+    reference = last_full or succeeded.order_by("started_at", "pk").first()
+    return reference is not None and (as_of - reference.as_of) >= FULL_PASS_EVERY
 
 
 def _acquire_lock():

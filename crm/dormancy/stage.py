@@ -12,6 +12,12 @@ from . import priority, reasons, rules, scoring, sql
 from .models import CustomerDormancy, DormancyStatus, RuleCode
 
 STAGE = "dormancy_scan_stage"
+# The stored columns of CustomerDormancy (besides customer_id and as_of), each a column of the staging table.
+STATE_COLUMNS = [
+    "status", "rule", "applied_rule_id", "reason", "dormant_since", "status_since", "days_since_last_purchase",
+    "priority_score", "is_excluded", "exclusion_reason", "p_alive", "expected_purchases_90d",
+    "next_expected_purchase_on",
+]
 DEFAULT_INACTIVITY_DAYS = 180
 
 
@@ -52,7 +58,10 @@ def create_stage(ctx, *, figures):
         RuleCode.INACTIVITY.value, *inactivity_params, RuleCode.LOST.value, default_days, *explained, as_of,
     ]
     # A status that holds keeps its since-date; an unchanged rule other than inactivity/lost keeps the first date.
+    # The spend rank is a window over the buyers' (customer_id, total) only: ranking the wide rows would buffer
+    # and sort all of them.
     inner = (
+        f"WITH k AS ({classify}) "
         f"SELECT k.*, cur.status AS previous_status, "
         f"CASE WHEN cur.status = k.status THEN COALESCE(cur.status_since, {d}) ELSE {d} END AS status_since, "
         f"CASE WHEN cur.status = k.status AND k.rule NOT IN (%s, %s) AND cur.rule = k.rule "
@@ -61,20 +70,24 @@ def create_stage(ctx, *, figures):
         f"m.expected AS expected_purchases_90d, "
         f"CASE WHEN k.median_interval_days IS NOT NULL "
         f"THEN {sql.add_days('k.last_purchase_on', 'ROUND(k.median_interval_days)')} END AS next_expected_purchase_on, "
-        f"CASE WHEN k.purchase_days > 0 THEN percent_rank() OVER "
-        f"(PARTITION BY k.purchase_days > 0 ORDER BY k.total_amount) END AS spend_rank "
-        f"FROM ({classify}) k "
+        f"sr.spend_rank AS spend_rank "
+        f"FROM k LEFT JOIN (SELECT customer_id, percent_rank() OVER (ORDER BY total_amount) AS spend_rank "
+        f"FROM k WHERE purchase_days > 0) sr ON sr.customer_id = k.customer_id "
         f"LEFT JOIN {current} cur ON cur.customer_id = k.customer_id "
         f"LEFT JOIN {scoring.SCORES} m ON m.purchase_days = k.purchase_days AND m.span_days = {span} "
         f"AND m.age_days = {age}"
     )
     inner_params = [
-        as_of, as_of, RuleCode.INACTIVITY.value, RuleCode.LOST.value, *fresh_params, *fresh_params,
-        *reason_params, *exclusion_params, *classify_params, as_of,
+        *classify_params, as_of, as_of, RuleCode.INACTIVITY.value, RuleCode.LOST.value, *fresh_params, *fresh_params,
+        *reason_params, *exclusion_params, as_of,
     ]
-    select = f"SELECT r.*, {sql.round_float(score, priority.SCORE_DECIMALS)} AS priority_score FROM ({inner}) r"
+    scored = (
+        f"SELECT r.*, {sql.round_float(score, priority.SCORE_DECIMALS)} AS priority_score, "
+        f"(r.exclusion_reason <> '') AS is_excluded FROM ({inner}) r"
+    )
     sql.execute(f"DROP TABLE IF EXISTS {STAGE}")
-    sql.execute(sql.temp_table(STAGE, select), [*score_params, *inner_params])
-    sql.execute(f"CREATE UNIQUE INDEX {STAGE}_pk ON {STAGE} (customer_id)")
+    sql.execute(sql.temp_table(STAGE, scored), [*score_params, *inner_params])
     if sql.is_postgres():
-        sql.execute(f"ANALYZE {STAGE}")
+        sql.execute(f"ANALYZE {STAGE}")  # read whole by hash joins: no index needed
+    else:
+        sql.execute(f"CREATE UNIQUE INDEX {STAGE}_pk ON {STAGE} (customer_id)")  # SQLite joins by nested loops

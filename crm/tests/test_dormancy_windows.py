@@ -56,30 +56,48 @@ class TestRefreshPurchaseWindows:
 
 
 class TestScanFigures:
-    def test_it_repairs_a_summary_missing_a_purchase_in_the_window(self):
+    def test_a_full_pass_repairs_a_summary_missing_a_purchase_in_the_window(self):
         c = customer_with([300, 200])
         scan_dormancy(as_of=AS_OF)
         buy(c, ago(3), 7_000)  # written without the summary's maintenance
-        run = scan_dormancy(as_of=AS_OF)
-        assert run.counts["figures"]["stale_summaries"] == 1
+        assert scan_dormancy(as_of=AS_OF).counts["figures"]["stale_summaries"] == 0  # trusts the summaries
+        run = scan_dormancy(as_of=AS_OF, full=True)
+        assert run.counts["figures"]["mode"] == "full" and run.counts["figures"]["stale_summaries"] == 1
         s = CustomerPurchaseSummary.objects.get(customer=c)
         assert (s.last_purchase_on, s.purchase_days, s.total_amount, s.amount_last_12m) == (ago(3), 3, 27_000, 27_000)
         assert CustomerDormancy.objects.get(customer=c).status == "active"
 
-    def test_it_repairs_a_summary_whose_last_purchase_was_deleted(self):
+    def test_a_full_pass_repairs_a_summary_whose_last_purchase_was_deleted(self):
         c = customer_with([400])
         last = buy(c, ago(100))
         scan_dormancy(as_of=AS_OF)
         last.delete()
-        scan_dormancy(as_of=AS_OF)
+        scan_dormancy(as_of=AS_OF, full=True)
         assert CustomerPurchaseSummary.objects.get(customer=c).last_purchase_on == ago(400)
         assert CustomerDormancy.objects.get(customer=c).rule == "inactivity"
+
+    def test_a_fresh_engine_reads_the_summaries_not_the_purchases(self):
+        current, other_date = customer_with([10, 400]), customer_with([900])
+        refresh_purchase_summaries(as_of=AS_OF)  # as the imports left them
+        CustomerPurchaseSummary.objects.filter(customer=other_date).update(
+            as_of=ago(3), amount_prev_12m=1, amount_last_12m=1  # windows of another day
+        )
+        run = scan_dormancy(as_of=AS_OF)
+        assert run.counts["figures"]["mode"] == "shift" and run.counts["figures"]["touched"] == 1
+        assert windows(other_date) == (0, 0) and windows(current) == (10_000, 10_000)
+
+    def test_a_full_pass_runs_a_week_after_the_last_one(self):
+        customer_with([10, 400])
+        modes = [scan_dormancy(as_of=AS_OF + datetime.timedelta(days=n)).counts["figures"]["mode"] for n in range(9)]
+        assert modes == ["shift"] * 7 + ["full", "shift"]
 
     def test_it_touches_no_summary_on_a_second_scan_of_the_same_day(self):
         customer_with([10, 400])
         customer_with([900])
+        refresh_purchase_summaries(as_of=AS_OF)
         scan_dormancy(as_of=AS_OF)
         run = scan_dormancy(as_of=AS_OF)
+        assert run.counts["figures"]["mode"] == "shift" and run.counts["figures"]["touched"] == 0
         assert run.counts["figures"]["stale_summaries"] == 0
         assert run.counts["figures"]["windows_written"] == 0
         assert run.counts["rows_written"] == {"updated": 0, "inserted": 0, "deleted": 0}
@@ -124,7 +142,7 @@ class TestShiftedWindows:
         for step in (1, 1, 5, 30):
             day += datetime.timedelta(days=step)
             buy(later_buyer, day, 3_000)  # on the scan date, without the summary's maintenance
-            run = scan_dormancy(as_of=day)
+            run = scan_dormancy(as_of=day, full=False)
             assert run.counts["figures"]["mode"] == "shift"
             assert run.counts["figures"]["stale_summaries"] == 1
             shifted = {c.pk: windows(c) for c in (boundary, later_buyer)}

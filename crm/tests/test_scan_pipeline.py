@@ -13,6 +13,7 @@ from crm.dormancy import pipeline
 from crm.dormancy.pipeline import scan_dormancy
 from crm.models import CustomerDormancy, ModelFit, ScanRun, StatusChange
 from crm.tests.dormancy_support import AS_OF, ago, buy, customer_with, make_customer
+from customers.purchases.summary import refresh_purchase_summaries
 
 LATER = AS_OF + datetime.timedelta(days=30)
 
@@ -78,6 +79,25 @@ class TestRecordedChanges:
         scan_dormancy(as_of=AS_OF)
         assert not CustomerDormancy.objects.filter(customer=gone).exists()
         assert StatusChange.objects.filter(customer=gone).exists()  # history stays
+
+    def test_deleting_a_customer_deletes_its_engine_rows_without_database_keys(self):
+        gone, kept = customer_with([200]), customer_with([300])
+        scan_dormancy(as_of=AS_OF)
+        gone.delete()
+        assert list(CustomerDormancy.objects.values_list("customer_id", flat=True)) == [kept.pk]
+        assert list(StatusChange.objects.values_list("customer_id", flat=True)) == [kept.pk]
+
+    def test_a_new_date_rewrites_the_table_and_the_same_date_writes_only_differences(self):
+        c, other = customer_with([170]), customer_with([20])
+        scan_dormancy(as_of=AS_OF)
+        later = scan_dormancy(as_of=AS_OF + datetime.timedelta(days=10))
+        assert later.counts["rows_written"] == {"updated": 2, "inserted": 0, "deleted": 0}
+        assert CustomerDormancy.objects.get(customer=c).status == "dormant"  # 180 days now
+        buy(other, AS_OF + datetime.timedelta(days=10))
+        refresh_purchase_summaries(as_of=AS_OF + datetime.timedelta(days=10), customer_ids=[other.pk])
+        again = scan_dormancy(as_of=AS_OF + datetime.timedelta(days=10))
+        assert again.counts["rows_written"] == {"updated": 1, "inserted": 0, "deleted": 0}
+        assert CustomerDormancy.objects.get(customer=other).days_since_last_purchase == 0
 
 
 @pytest.mark.django_db
@@ -202,6 +222,55 @@ class TestModelStep:
         c = customer_with([10, 40, 100])  # gaps 60, 30 → median 45
         scan_dormancy(as_of=AS_OF)
         assert CustomerDormancy.objects.get(customer=c).next_expected_purchase_on == ago(10) + datetime.timedelta(days=45)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+class TestSummaryWriteLock:
+    def test_a_summary_write_waits_for_the_scan_and_the_next_scan_recomputes_it(self, monkeypatch):
+        c = customer_with([200])
+        refresh_purchase_summaries(as_of=AS_OF)
+        scan_dormancy(as_of=AS_OF)
+        inside, release = threading.Event(), threading.Event()
+
+        def hold(ctx):
+            inside.set()
+            assert release.wait(30)
+
+        monkeypatch.setattr(pipeline, "STEPS", [hold, *pipeline.STEPS])
+        done = threading.Event()
+
+        def scan():
+            try:
+                scan_dormancy(as_of=LATER)
+            finally:
+                connection.close()
+
+        def import_a_purchase():
+            try:
+                buy(c, LATER - datetime.timedelta(days=1), 5_000)
+                refresh_purchase_summaries(as_of=LATER, customer_ids=[c.pk])
+                done.set()
+            finally:
+                connection.close()
+
+        scanner = threading.Thread(target=scan)
+        scanner.start()
+        assert inside.wait(30)
+        writer = threading.Thread(target=import_a_purchase)
+        writer.start()
+        try:
+            assert not done.wait(1.5)  # held off while the scan runs
+        finally:
+            release.set()
+            scanner.join(30)
+            writer.join(30)
+        assert done.is_set()
+        monkeypatch.undo()
+        run = scan_dormancy(as_of=LATER)
+        assert run.counts["figures"]["touched"] == 1
+        d = CustomerDormancy.objects.get(customer=c)
+        assert (d.status, d.days_since_last_purchase) == ("active", 1)
 
 
 @pytest.mark.django_db

@@ -8,6 +8,11 @@ Windows, for as_of = D: "last 12 months" is the 365 days D-364 … D, "previous 
 (D-729 … D-365): the same definition as the nightly window refresh (windows.py) and the dormancy "halved" rule.
 The median interval is the median of the gaps in days between
 consecutive distinct purchase days (NULL with fewer than two purchase days).
+
+Concurrency with the nightly scan (PostgreSQL): every writer holds SUMMARY_WRITE_LOCK in shared mode until its
+transaction ends and the scan takes it exclusively, so no summary write straddles a scan; `updated_at` is the
+clock time of the write (not the transaction's start), so a write that waited for a scan is dated after it and
+the next scan knows to recompute that customer's windows.
 """
 # ruff: noqa: S608 -- SQL here is assembled from constant table names and code-written conditions; every value is a parameter.
 import datetime
@@ -18,6 +23,8 @@ from .windows import window_starts
 
 PURCHASE = "customers_purchase"
 SUMMARY = "customers_customerpurchasesummary"
+# pg_advisory_xact_lock key shared by every summary writer, taken exclusively by the dormancy scan.
+SUMMARY_WRITE_LOCK = 0x6D7A73756D  # "mzsum"
 SUMMARY_COLUMNS = (
     "customer_id, first_purchase_on, last_purchase_on, purchase_days, total_amount, "
     "amount_last_12m, amount_prev_12m, median_interval_days, as_of, updated_at"
@@ -52,7 +59,7 @@ _FIGURES = """
     COALESCE(SUM(amount) FILTER (WHERE day > %(last_start)s AND day <= %(as_of)s), 0),
     COALESCE(SUM(amount) FILTER (WHERE day > %(prev_start)s AND day <= %(last_start)s), 0),
     percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) FILTER (WHERE gap > 0),
-    %(as_of)s, now()
+    %(as_of)s, clock_timestamp()
 """
 
 
@@ -100,7 +107,7 @@ def _sqlite_sql(scope):
         SELECT customer_id, MIN(day), MAX(day), COUNT(*), SUM(amount),
                COALESCE(SUM(CASE WHEN day > %(last_start)s AND day <= %(as_of)s THEN amount END), 0),
                COALESCE(SUM(CASE WHEN day > %(prev_start)s AND day <= %(last_start)s THEN amount END), 0),
-               NULL, %(as_of)s, datetime('now')
+               NULL, %(as_of)s, strftime('%%Y-%%m-%%d %%H:%%M:%%f', 'now')
         FROM (
             SELECT customer_id, purchased_on AS day, SUM(amount) AS amount
             FROM {PURCHASE} WHERE {scope}
@@ -140,6 +147,8 @@ def refresh_summaries_where(cursor, *, as_of, scope="1=1", scope_params=None, ve
     which is how bench/ and the importer call it. purchases_removed=False skips looking for customers left
     without purchases (an import only adds). Returns the number of summary rows written."""
     vendor = vendor or connection.vendor
+    if vendor == "postgresql":
+        cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [SUMMARY_WRITE_LOCK])
     if scope_table is not None:
         scope = f"{{col}} IN (SELECT customer_id FROM {scope_table})"
     purchase_scope = scope.format(col="customer_id")

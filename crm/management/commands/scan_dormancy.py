@@ -1,4 +1,4 @@
-"""manage.py scan_dormancy [--as-of YYYY-MM-DD]: the nightly scan by hand; prints counts per status and change."""
+"""manage.py scan_dormancy [--as-of YYYY-MM-DD] [--full]: the nightly scan by hand; prints counts per status and change."""
 import datetime
 
 from django.core.management.base import BaseCommand, CommandError
@@ -19,9 +19,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--as-of", dest="as_of", help="scan date, YYYY-MM-DD (default: today, Asia/Tokyo)")
+        parser.add_argument(
+            "--full", action="store_true", default=None,
+            help="rebuild the figures from the purchases instead of trusting the summaries (done weekly anyway)",
+        )
 
-    def handle(self, *args, as_of=None, **options):
-        run = scan_dormancy(as_of=_date(as_of) if as_of else None, triggered_by="command")
+    def handle(self, *args, as_of=None, full=None, **options):
+        run = scan_dormancy(as_of=_date(as_of) if as_of else None, triggered_by="command", full=full)
         if run.outcome == ScanRun.Outcome.REFUSED:
             raise CommandError("another dormancy scan is running; nothing was done")
         out = self.stdout
