@@ -119,7 +119,9 @@ def _full(*, as_of):
     counts["stale_summaries"] = len(stale)
     past = _past_ids(as_of)
     counts["recomputed_for_past_date"] = past
-    counts["windows_written"] = apply_purchase_windows(table=WINDOWS, skip_table=PAST_IDS if past else None)
+    counts["windows_written"] = apply_purchase_windows(
+        as_of=as_of, table=WINDOWS, skip_table=PAST_IDS if past else None
+    )
     sql.execute(f"DROP TABLE IF EXISTS {WINDOWS}")
     return _relation(as_of, past), {**counts, "windows_as_of": as_of.isoformat()}
 
@@ -148,10 +150,12 @@ def _shift(*, as_of, since, touched):
     skip = TOUCHED
     if past:
         sql.execute(f"INSERT INTO {TOUCHED} (customer_id) SELECT customer_id FROM {PAST_IDS}")
-    written = apply_window_shift(table=SHIFT, skip_table=skip) if moved else 0
+    written = apply_window_shift(as_of=as_of, table=SHIFT, skip_table=skip) if moved else 0
     # The touched customers' windows from their own purchases (the (customer_id, purchased_on) index).
     collect_purchase_windows(as_of=as_of, table=WINDOWS, scope_table=TOUCHED)
-    written += apply_purchase_windows(table=WINDOWS, scope_table=TOUCHED, skip_table=PAST_IDS if past else None)
+    written += apply_purchase_windows(
+        as_of=as_of, table=WINDOWS, scope_table=TOUCHED, skip_table=PAST_IDS if past else None
+    )
     counts["windows_written"] = written
     for name in (SHIFT, WINDOWS):
         sql.execute(f"DROP TABLE IF EXISTS {name}")

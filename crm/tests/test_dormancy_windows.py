@@ -4,7 +4,7 @@ import datetime
 import pytest
 
 from crm.dormancy.pipeline import scan_dormancy
-from crm.models import CustomerDormancy, StatusChange
+from crm.models import CustomerDormancy, ScanRun, StatusChange
 from crm.tests.dormancy_support import AS_OF, ago, buy, customer_with, make_customer
 from customers.models import CustomerPurchaseSummary
 from customers.purchases.summary import refresh_purchase_summaries
@@ -85,6 +85,17 @@ class TestScanFigures:
         run = scan_dormancy(as_of=AS_OF)
         assert run.counts["figures"]["mode"] == "shift" and run.counts["figures"]["touched"] == 1
         assert windows(other_date) == (0, 0) and windows(current) == (10_000, 10_000)
+
+    def test_a_fresh_engine_recomputes_rows_whose_windows_a_later_scan_moved(self):
+        c = customer_with([364])
+        refresh_purchase_summaries(as_of=AS_OF)
+        scan_dormancy(as_of=AS_OF)
+        scan_dormancy(as_of=AS_OF + datetime.timedelta(days=1))  # the purchase moves to the previous year
+        assert windows(c) == (0, 10_000)
+        ScanRun.objects.all().delete()  # the engine's memory is gone, the summaries stay
+        run = scan_dormancy(as_of=AS_OF)
+        assert run.counts["figures"]["touched"] == 1
+        assert windows(c) == (10_000, 0)
 
     def test_a_full_pass_runs_a_week_after_the_last_one(self):
         customer_with([10, 400])

@@ -9,6 +9,8 @@ only them — from the purchases of the last 730 days, not the whole history:
 
 Purchases after as_of never count. Rows are written only where a value changed (a normal night touches the few
 thousand customers who bought on as_of, as_of−365 or as_of−730), and rows that fell out of both windows are zeroed.
+A row written here gets as_of set to the windows' date, so a summary's windows are always right for its own as_of
+(the engine's first scan relies on that; an unwritten row's windows also hold for later dates).
 
 `purchase_figures_sql` computes every summary figure from the purchases up to a date, for a scan run for a past
 date on customers whose stored summary already contains later purchases (it writes nothing).
@@ -75,7 +77,7 @@ def collect_purchase_windows(*, as_of, table=WINDOWS, customer_ids=None, scope_t
         return cursor.fetchone()[0]
 
 
-def apply_purchase_windows(*, table=WINDOWS, customer_ids=None, skip_table=None, scope_table=None):
+def apply_purchase_windows(*, as_of, table=WINDOWS, customer_ids=None, skip_table=None, scope_table=None):
     """Write the collected windows into the summary: only rows whose values differ; rows in neither window → 0.
 
     `skip_table` (a temp table of customer_id) leaves those customers' rows alone; `scope_table` limits the write
@@ -93,13 +95,15 @@ def apply_purchase_windows(*, table=WINDOWS, customer_ids=None, skip_table=None,
     with connection.cursor() as cursor:
         if _is_postgres():
             cursor.execute(
-                f"UPDATE {SUMMARY} s SET amount_last_12m = n.l12, amount_prev_12m = n.p12 FROM ({new}) n "
-                "WHERE s.customer_id = n.customer_id"
+                f"UPDATE {SUMMARY} s SET amount_last_12m = n.l12, amount_prev_12m = n.p12, as_of = %s FROM ({new}) n "
+                "WHERE s.customer_id = n.customer_id",
+                [_date(as_of)],
             )
         else:
             cursor.execute(
-                f"UPDATE {SUMMARY} SET amount_last_12m = n.l12, amount_prev_12m = n.p12 FROM ({new}) n "
-                f"WHERE {SUMMARY}.customer_id = n.customer_id"
+                f"UPDATE {SUMMARY} SET amount_last_12m = n.l12, amount_prev_12m = n.p12, as_of = %s FROM ({new}) n "
+                f"WHERE {SUMMARY}.customer_id = n.customer_id",
+                [_date(as_of)],
             )
         return cursor.rowcount
 
@@ -135,7 +139,7 @@ def collect_window_shift(*, since, as_of, table):
         return cursor.fetchone()[0]
 
 
-def apply_window_shift(*, table, skip_table):
+def apply_window_shift(*, as_of, table, skip_table):
     """Add the collected changes to the summaries' windows, except for the customers in `skip_table`."""
     new = (
         f"SELECT w.customer_id, w.last_change, w.prev_change FROM {table} w "
@@ -147,7 +151,9 @@ def apply_window_shift(*, table, skip_table):
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {SUMMARY}{alias} SET amount_last_12m = amount_last_12m + n.last_change, "
-            f"amount_prev_12m = amount_prev_12m + n.prev_change FROM ({new}) n WHERE {target}.customer_id = n.customer_id"
+            f"amount_prev_12m = amount_prev_12m + n.prev_change, as_of = %s FROM ({new}) n "
+            f"WHERE {target}.customer_id = n.customer_id",
+            [_date(as_of)],
         )
         return cursor.rowcount
 
@@ -157,7 +163,7 @@ def refresh_purchase_windows(*, as_of, customer_ids=None):
     windows ending at as_of. Returns the number of summary rows that changed."""
     with transaction.atomic():
         collect_purchase_windows(as_of=as_of, customer_ids=customer_ids)
-        written = apply_purchase_windows(customer_ids=customer_ids)
+        written = apply_purchase_windows(as_of=as_of, customer_ids=customer_ids)
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {WINDOWS}")
             cursor.execute(f"DROP TABLE IF EXISTS {SCOPE}")
