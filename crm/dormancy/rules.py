@@ -157,6 +157,11 @@ def classify_sql(*, rules, as_of, figures=None):
         "s.median_interval_days AS med, "
     )
     q.add(f"{sql.days_between(d, 's.last_purchase_on')} AS days", [as_of])
+    # The buyers' spend rank (priority formula), computed here, on the narrow rows, in the same pass.
+    q.add(
+        ", CASE WHEN s.purchase_days > 0 THEN percent_rank() OVER "
+        "(PARTITION BY COALESCE(s.purchase_days, 0) > 0 ORDER BY COALESCE(s.total_amount, 0)) END AS spend_rank"
+    )
     if monthly:
         q.add("".join(f", COALESCE(m.m{k}, 0) AS m{k}" for k in range(MEMBER_SPEND_MONTHS)))
     q.add(f" FROM {customer} c LEFT JOIN {summary} s ON s.customer_id = c.id AND s.purchase_days > 0")
@@ -181,7 +186,7 @@ def classify_sql(*, rules, as_of, figures=None):
     q.add(" FROM base) SELECT customer_id, is_key_account, first_purchase_on, last_purchase_on, ")
     q.add(
         "pd AS purchase_days, total AS total_amount, l12 AS amount_last_12m, p12 AS amount_prev_12m, "
-        "med AS median_interval_days, days AS days_since_last_purchase, "
+        "med AS median_interval_days, days AS days_since_last_purchase, spend_rank, "
     )
     dormant_any = " OR ".join(f"{c}_id IS NOT NULL" for c in DORMANT_RULES)
     q.add(

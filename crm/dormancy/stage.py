@@ -58,10 +58,7 @@ def create_stage(ctx, *, figures):
         RuleCode.INACTIVITY.value, *inactivity_params, RuleCode.LOST.value, default_days, *explained, as_of,
     ]
     # A status that holds keeps its since-date; an unchanged rule other than inactivity/lost keeps the first date.
-    # The spend rank is a window over the buyers' (customer_id, total) only: ranking the wide rows would buffer
-    # and sort all of them.
     inner = (
-        f"WITH k AS ({classify}) "
         f"SELECT k.*, cur.status AS previous_status, "
         f"CASE WHEN cur.status = k.status THEN COALESCE(cur.status_since, {d}) ELSE {d} END AS status_since, "
         f"CASE WHEN cur.status = k.status AND k.rule NOT IN (%s, %s) AND cur.rule = k.rule "
@@ -69,17 +66,15 @@ def create_stage(ctx, *, figures):
         f"{reason} AS reason, {exclusion} AS exclusion_reason, m.p_alive AS p_alive, "
         f"m.expected AS expected_purchases_90d, "
         f"CASE WHEN k.median_interval_days IS NOT NULL "
-        f"THEN {sql.add_days('k.last_purchase_on', 'ROUND(k.median_interval_days)')} END AS next_expected_purchase_on, "
-        f"sr.spend_rank AS spend_rank "
-        f"FROM k LEFT JOIN (SELECT customer_id, percent_rank() OVER (ORDER BY total_amount) AS spend_rank "
-        f"FROM k WHERE purchase_days > 0) sr ON sr.customer_id = k.customer_id "
+        f"THEN {sql.add_days('k.last_purchase_on', 'ROUND(k.median_interval_days)')} END AS next_expected_purchase_on "
+        f"FROM ({classify}) k "
         f"LEFT JOIN {current} cur ON cur.customer_id = k.customer_id "
         f"LEFT JOIN {scoring.SCORES} m ON m.purchase_days = k.purchase_days AND m.span_days = {span} "
         f"AND m.age_days = {age}"
     )
     inner_params = [
-        *classify_params, as_of, as_of, RuleCode.INACTIVITY.value, RuleCode.LOST.value, *fresh_params, *fresh_params,
-        *reason_params, *exclusion_params, as_of,
+        as_of, as_of, RuleCode.INACTIVITY.value, RuleCode.LOST.value, *fresh_params, *fresh_params,
+        *reason_params, *exclusion_params, *classify_params, as_of,
     ]
     scored = (
         f"SELECT r.*, {sql.round_float(score, priority.SCORE_DECIMALS)} AS priority_score, "
