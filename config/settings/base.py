@@ -189,3 +189,5 @@ LOGGING = {
 
 # Mezame's own settings.
 MEZAME_INQUIRY_RATE_LIMIT = env("INQUIRY_RATE_LIMIT", default="5/h")
+# Days between the dormancy scan's full verification passes over the purchases (0: only on `scan_dormancy --full`).
+MEZAME_DORMANCY_FULL_PASS_DAYS = env.int("DORMANCY_FULL_PASS_DAYS", default=7)

@@ -17,12 +17,12 @@ one is going is refused and recorded (PostgreSQL advisory lock, a cache lock els
 anyway); running again for the same as_of changes nothing (every write compares before it writes).
 """
 # ruff: noqa: S608 - SQL here is assembled from model table names and fixed fragments; values are always parameters.
-import datetime
 import logging
 import time
 import traceback
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
@@ -35,7 +35,6 @@ logger = logging.getLogger(__name__)
 LOCK_KEY = 0x6D657A616D65  # "mezame": the advisory-lock id of the scan
 CACHE_LOCK = "dormancy-scan-lock"
 CACHE_LOCK_SECONDS = 6 * 3600
-FULL_PASS_EVERY = datetime.timedelta(days=7)
 SCAN_WORK_MEM = "256MB"
 STAGE = stage.STAGE
 STATE_COLUMNS = [*stage.STATE_COLUMNS, "as_of"]
@@ -181,8 +180,9 @@ def register_step(step, *, after=None):
 
 def scan_dormancy(*, as_of=None, triggered_by="", full=None):
     """Run every step for `as_of` (default: today in Tokyo) and return the recorded ScanRun. `full`: rebuild the
-    figures from the purchases rather than trust the summaries (default: when the last full pass is more than
-    FULL_PASS_EVERY days old, so purchases written around the summary's maintenance are found within a week)."""
+    figures from the purchases rather than trust the summaries (default: when the last full pass is
+    settings.MEZAME_DORMANCY_FULL_PASS_DAYS old, so purchases written around the summary's maintenance are found
+    within a week)."""
     as_of = as_of or timezone.localdate()
     run = ScanRun.objects.create(as_of=as_of, triggered_by=triggered_by[:100])
     if not _acquire_lock():
@@ -231,11 +231,14 @@ def scan_dormancy(*, as_of=None, triggered_by="", full=None):
 
 
 def _full_pass_due(as_of):
-    """A week after the last full pass (or, if there was none, after the first scan)."""
+    """MEZAME_DORMANCY_FULL_PASS_DAYS after the last full pass (or, if there was none, after the first scan)."""
+    every = settings.MEZAME_DORMANCY_FULL_PASS_DAYS
+    if every <= 0:
+        return False
     succeeded = ScanRun.objects.filter(outcome=ScanRun.Outcome.SUCCEEDED)
     last_full = succeeded.filter(counts__figures__mode="full").order_by("-started_at", "-pk").first()
     reference = last_full or succeeded.order_by("started_at", "pk").first()
-    return reference is not None and (as_of - reference.as_of) >= FULL_PASS_EVERY
+    return reference is not None and (as_of - reference.as_of).days >= every
 
 
 def _acquire_lock():

@@ -102,6 +102,12 @@ class TestScanFigures:
         modes = [scan_dormancy(as_of=AS_OF + datetime.timedelta(days=n)).counts["figures"]["mode"] for n in range(9)]
         assert modes == ["shift"] * 7 + ["full", "shift"]
 
+    def test_the_weekly_full_pass_can_be_switched_off(self, settings):
+        settings.MEZAME_DORMANCY_FULL_PASS_DAYS = 0
+        customer_with([10, 400])
+        modes = {scan_dormancy(as_of=AS_OF + datetime.timedelta(days=n)).counts["figures"]["mode"] for n in range(9)}
+        assert modes == {"shift"}
+
     def test_it_touches_no_summary_on_a_second_scan_of_the_same_day(self):
         customer_with([10, 400])
         customer_with([900])
