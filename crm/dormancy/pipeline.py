@@ -1,20 +1,22 @@
 """The nightly dormancy scan: one service, an explicit ordered list of steps, run under a lock in one transaction.
 
-    scan_dormancy(as_of=…, triggered_by=…) -> ScanRun
+    scan_dormancy(as_of=…, triggered_by=…, full=None) -> ScanRun
 
 STEPS run in order on a ScanContext, each a few set-based statements:
-1. refresh_figures — the summaries' 12-month windows moved to as_of (one pass over 730 days of purchases, only
-   changed rows written), stale summaries repaired, a past as_of handled (crm.dormancy.figures);
+1. refresh_figures — the summaries' 12-month windows moved to as_of (normally from the last scan's date, reading
+   only the purchases that crossed a window boundary; weekly or with full=True one pass over 730 days of
+   purchases), stale summaries repaired, a past as_of handled (crm.dormancy.figures);
 2. fit_and_score_model — BG/NBD fit on the distinct (x, t_x, T) of all buyers, scores COPied to a temp table;
 3. classify — ONE statement builds the staging table: status, rule, reason, scores, priority, since-dates;
-4. record_changes — one INSERT … SELECT of the status changes, one UPDATE … FROM of the rows that differ, one
-   INSERT of new customers, one DELETE of customers gone: a steady night writes only what changed.
+4. record_changes — one INSERT … SELECT of the status changes; the current state rewritten whole for a new date
+   (every day count and score moves), or for the same date only the rows that differ.
 Later features extend the scan by adding steps (`register_step`): e.g. queue outreach for customers who became
 dormant in this run (StatusChange rows with scan_run=ctx.run).
 
 Guarantees: all steps share one transaction, so a crash leaves the previous consistent state; a second run while
 one is going is refused and recorded (PostgreSQL advisory lock, a cache lock elsewhere — SQLite serialises writers
-anyway); running again for the same as_of changes nothing (every write compares before it writes).
+anyway); summary writers wait for a running scan (figures.lock_summaries); running again for the same as_of
+changes nothing (every write compares before it writes).
 """
 # ruff: noqa: S608 - SQL here is assembled from model table names and fixed fragments; values are always parameters.
 import logging
