@@ -1,6 +1,7 @@
 """Customer master (customers, contacts, touchpoints) and purchase history (products, purchases, summaries)."""
 from .customer import Contact, Customer, Tag, Touchpoint
 from .imports import ImportBatch
+from .inquiry import Inquiry
 from .purchase import CustomerPurchaseSummary, MarketEvent, PriceChange, Product, Purchase
 
 __all__ = [
@@ -8,6 +9,7 @@ __all__ = [
     "Customer",
     "CustomerPurchaseSummary",
     "ImportBatch",
+    "Inquiry",
     "MarketEvent",
     "PriceChange",
     "Product",
