@@ -108,6 +108,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# Behind a reverse proxy, name it here (IPs or CIDR ranges, comma-separated in TRUSTED_PROXIES): only then is
+# its X-Forwarded-For believed, for login throttling and the inquiry rate limit alike (see crm/client_ip.py).
+MEZAME_TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+AXES_CLIENT_IP_CALLABLE = "crm.client_ip.client_ip"
 
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", _("Japanese")), ("en", _("English"))]

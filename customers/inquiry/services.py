@@ -23,12 +23,6 @@ def parse_rate(rate):
     return int(count), _PERIODS[period.strip()[:1] or "h"]
 
 
-def client_ip(request):
-    # REMOTE_ADDR only: X-Forwarded-For is trivially forged unless a known proxy sets it (configure the proxy
-    # to overwrite REMOTE_ADDR in production instead).
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
 def inquiry_rate_limited(ip, *, rate=None):
     """Count one attempt from this IP; True when it is over the limit for the current window."""
     limit, seconds = parse_rate(rate or settings.MEZAME_INQUIRY_RATE_LIMIT)

@@ -3,8 +3,9 @@ from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from crm.client_ip import client_ip
 from customers.forms import InquiryForm
-from customers.inquiry.services import client_ip, inquiry_rate_limited, inquiry_submit
+from customers.inquiry.services import inquiry_rate_limited, inquiry_submit
 
 
 @login_not_required
