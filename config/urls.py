@@ -1,6 +1,4 @@
 """Top-level URLs: each app mounts its own urls module."""
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
@@ -17,8 +15,8 @@ urlpatterns = [
     path("", include("crm.dormancy.urls")),
     path("", include("crm.urls")),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# MEDIA_ROOT is never served, in any setting: uploaded imports, rejected-row files and generated PDFs hold
+# personal data and are streamed only by views that check the user's right to them.
 
 handler403 = "crm.views.permission_denied"
 handler404 = "crm.views.page_not_found"
