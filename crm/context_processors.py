@@ -11,6 +11,7 @@ NAV_ITEMS = [
     ("customers:purchase_list", _("Purchases"), "purchases.view"),
     ("crm:dormant_list", _("Dormant customers"), "dormancy.view"),
     ("customers:import", _("Import"), "customers.import"),
+    ("inquiry:review_queue", _("Web inquiries"), "inquiries.review"),
     ("customers:product_list", _("Products"), "products.manage"),
     ("crm:rules", _("Dormancy rules"), "dormancy.configure"),
     ("crm:runs", _("Scan runs"), "dormancy.configure"),

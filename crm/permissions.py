@@ -26,6 +26,8 @@ ACTION_ROLES = {
     "customers.import": frozenset({Role.LIST_MAINTAINER, Role.ADMIN}),
     "customers.export": OFFICE,  # personal data leaves the system: audited
     "touchpoints.add": EVERYONE,
+    # Web inquiries that matched a known customer: accept onto the card or reject (never from the customer yet).
+    "inquiries.review": frozenset({Role.LIST_MAINTAINER, Role.ADMIN}),
     "purchases.view": EVERYONE,
     "purchases.import": OFFICE,
     "purchases.export": OFFICE,

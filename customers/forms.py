@@ -163,7 +163,9 @@ class InquiryForm(forms.Form):
     phone = forms.CharField(label=_("Phone number"), max_length=30, required=False, validators=[validate_phone])
     message = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 5}), max_length=4000)
     consent = forms.BooleanField(
-        label=_("I agree to receive information by e-mail."), required=False
+        label=_("I agree to receive information by e-mail."),
+        required=False,
+        help_text=_("We first send a confirmation message to the address above; nothing else is sent until you confirm."),
     )
     # Honeypot: hidden from people by CSS, filled in by bots that complete every field.
     website = forms.CharField(label=_("Leave this field empty"), required=False)

@@ -193,5 +193,7 @@ LOGGING = {
 
 # Mezame's own settings.
 MEZAME_INQUIRY_RATE_LIMIT = env("INQUIRY_RATE_LIMIT", default="5/h")
+# Days a double opt-in link from the inquiry form stays valid.
+MEZAME_INQUIRY_CONFIRM_DAYS = env.int("INQUIRY_CONFIRM_DAYS", default=7)
 # Days between the dormancy scan's full verification passes over the purchases (0: only on `scan_dormancy --full`).
 MEZAME_DORMANCY_FULL_PASS_DAYS = env.int("DORMANCY_FULL_PASS_DAYS", default=7)

@@ -11,6 +11,7 @@ from crm.permissions import can, require
 from customers import normalize, selectors, services
 from customers.filters import CustomerFilter
 from customers.forms import ContactForm, CustomerForm, TouchpointForm
+from customers.inquiry.selectors import unverified_inquiries_for
 from customers.models import Customer
 
 from .pagination import CappedPaginator
@@ -42,6 +43,7 @@ def card_context(customer, user):
         "summary": selectors.one_to_one_or_none(customer, "purchase_summary"),
         "contacts": selectors.customer_contacts(customer),
         "touchpoints": selectors.customer_touchpoints(customer),
+        "unverified_inquiries": unverified_inquiries_for(customer),
         "history": selectors.customer_history(customer),
         "may_edit": can(user, "customers.edit", customer),
         "touchpoint_form": TouchpointForm(),
