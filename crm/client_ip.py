@@ -29,11 +29,12 @@ def _is_trusted(address, networks):
 
 
 def client_ip(request):
-    """The client's address as a string ("unknown" when the request carries none)."""
-    remote = request.META.get("REMOTE_ADDR", "")
+    """The client's address as a string, or None when the request carries none (axes stores it in an inet
+    column, which takes NULL but not a placeholder word)."""
+    remote = request.META.get("REMOTE_ADDR") or None
     networks = _networks(tuple(settings.MEZAME_TRUSTED_PROXIES))
-    if not networks or not _is_trusted(_parse(remote), networks):
-        return remote or "unknown"
+    if not networks or not _is_trusted(_parse(remote or ""), networks):
+        return remote
     hops = [hop for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
     for hop in reversed(hops):
         address = _parse(hop)

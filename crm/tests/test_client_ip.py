@@ -48,6 +48,12 @@ class TestClientIp:
         settings.MEZAME_TRUSTED_PROXIES = [PROXY]
         assert client_ip(_request(PROXY, "198.51.100.1, not-an-ip")) == PROXY
 
+    def test_it_gives_none_for_a_request_without_an_address(self, settings):
+        # force_login() and test requests may carry none; axes stores the value in an inet column.
+        request = RequestFactory().get("/")
+        del request.META["REMOTE_ADDR"]
+        assert client_ip(request) is None
+
     def test_it_falls_back_to_the_proxy_without_a_header(self, settings):
         settings.MEZAME_TRUSTED_PROXIES = [PROXY]
         assert client_ip(_request(PROXY)) == PROXY
