@@ -8,6 +8,7 @@ urlpatterns = [
     # The language switcher must work on the login page too, so it is open to anonymous visitors.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
+    path("users/", include("crm.user_management.urls")),
     path("customers/", include("customers.urls")),
     path("inquiry/", include("customers.inquiry.urls")),
     path("campaigns/", include("campaigns.urls")),

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import permissions
 
-# (url name, label, permission action)
+# (url name, label, permission action or a test of the user)
 NAV_ITEMS = [
     ("home", _("Home"), "customers.view"),
     ("customers:list", _("Customers"), "customers.view"),
@@ -15,7 +15,9 @@ NAV_ITEMS = [
     ("customers:product_list", _("Products"), "products.manage"),
     ("crm:rules", _("Dormancy rules"), "dormancy.configure"),
     ("crm:runs", _("Scan runs"), "dormancy.configure"),
-    ("admin:index", _("Administration"), "users.manage"),
+    ("users:list", _("Users"), "users.manage"),
+    # The stock Django admin is for superusers only; administrators manage users on the page above.
+    ("admin:index", _("Administration"), lambda user: user.is_superuser),
 ]
 
 
@@ -25,7 +27,8 @@ def navigation(request):
         return {"nav_items": []}
     items = []
     for url_name, label, action in NAV_ITEMS:
-        if not permissions.can(user, action):
+        allowed = action(user) if callable(action) else permissions.can(user, action)
+        if not allowed:
             continue
         try:
             url = reverse(url_name)

@@ -1,0 +1,1 @@
+"""Managing the product's users from inside the product: create, change role, deactivate, reset a password."""
