@@ -193,10 +193,10 @@ def run_list(params):
     """What views.customers.customer_list does: filter set, capped paginator, one page."""
     from django.http import QueryDict
 
+    from crm.pagination import CappedPaginator
     from customers import selectors
     from customers.filters import CustomerFilter
     from customers.views.customers import PAGE_SIZE
-    from customers.views.pagination import CappedPaginator
 
     customer_filter = CustomerFilter(QueryDict(params), queryset=selectors.customer_list())
     paginator = CappedPaginator(customer_filter.qs, PAGE_SIZE)
@@ -290,9 +290,9 @@ def explain(label, queryset):
 def explain_list(params):
     from django.http import QueryDict
 
+    from crm.pagination import CappedPaginator
     from customers import selectors
     from customers.filters import CustomerFilter
-    from customers.views.pagination import CappedPaginator
 
     queryset = CustomerFilter(QueryDict(params), queryset=selectors.customer_list()).qs
     paginator = CappedPaginator(queryset, 25)

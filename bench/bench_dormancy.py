@@ -92,8 +92,8 @@ def main(argv=None):
     from django.db import connection
 
     from bench.datasets import ensure_large_dataset
+    from crm.dormancy.models import CustomerDormancy, StatusChange
     from crm.dormancy.pipeline import scan_dormancy
-    from crm.models import CustomerDormancy, StatusChange
 
     as_of = dt.date.fromisoformat(args.as_of)
     if connection.vendor != "postgresql":

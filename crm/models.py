@@ -1,4 +1,7 @@
-"""Core models: the user with a role. The dormancy engine's models live in crm.dormancy."""
+"""Core models: the user with a role, and the audit record of every export of personal data.
+
+The dormancy engine's models live in their own app (crm.dormancy, label `dormancy`).
+"""
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -57,27 +60,3 @@ class ExportAudit(models.Model):
     def __str__(self):
         return f"{self.user} {self.kind} {self.row_count} rows at {self.exported_at:%Y-%m-%d %H:%M}"
 
-
-from .dormancy.models import (  # noqa: E402
-    CustomerDormancy,
-    DormancyReason,
-    DormancyRule,
-    DormancyStatus,
-    ModelFit,
-    RuleCode,
-    ScanRun,
-    StatusChange,
-)
-
-__all__ = [
-    "CustomerDormancy",
-    "DormancyReason",
-    "DormancyRule",
-    "DormancyStatus",
-    "ExportAudit",
-    "ModelFit",
-    "RuleCode",
-    "ScanRun",
-    "StatusChange",
-    "User",
-]

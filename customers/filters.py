@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils.dates import MONTHS
 from django.utils.translation import gettext_lazy as _
 
-from crm.dormancy.models import DormancyStatus
+from crm.choices import DormancyStatus
 from customers import normalize, selectors
 from customers.models import Customer, Tag
 
@@ -70,7 +70,7 @@ class CustomerFilter(django_filters.FilterSet):
 
     def filter_search(self, queryset, name, value):
         # The list's own order (by code) is kept: CappedPaginator reads a selective search's page from the
-        # keys its count collected, and walks the code index for a broad one (see views/pagination.py).
+        # keys its count collected, and walks the code index for a broad one (see crm/pagination.py).
         return selectors.customer_search(queryset, value)
 
     def filter_key_account(self, queryset, name, value):

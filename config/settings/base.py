@@ -33,10 +33,13 @@ INSTALLED_APPS = [
     "simple_history",
     "django_celery_beat",
     "axes",
+    # In dependency order (docs/architecture.md): each app imports only those above it in this list.
     "crm",
     "customers",
+    "crm.dormancy",
     "campaigns",
     "visits",
+    "crm.demo",
 ]
 
 MIDDLEWARE = [

@@ -3,7 +3,6 @@
 Set-based: every table is filled with bulk_create in batches; derived data (purchase summaries, dormancy)
 is computed afterwards by the same services the nightly job uses.
 """
-import importlib
 import random
 from datetime import datetime, time, timedelta
 from decimal import Decimal
@@ -15,8 +14,10 @@ from django.db import connection, models, transaction
 from django.test.utils import override_settings
 from faker import Faker
 
+from crm.dormancy.pipeline import scan_dormancy
 from crm.roles import Role
 from customers.models import Contact, Customer, MarketEvent, PriceChange, Product, Purchase, Tag, Touchpoint
+from customers.purchases.summary import refresh_purchase_summaries
 
 from . import CUSTOMER_CODE_PREFIX, DEMO_PASSWORD, DEMO_USERS, PRODUCT_CODE_PREFIX, ROW_KEY_PREFIX
 from .catalogue import (
@@ -251,17 +252,7 @@ def _touchpoints(rng, profile, days, first_seen, customer_id, author, as_of, ris
 
 def _refresh_derived(as_of, log):
     """Purchase summaries, then the dormancy scan: the same code the nightly job runs."""
-    steps = [
-        ("customers.purchases.summary", "refresh_purchase_summaries", {"as_of": as_of}),
-        ("crm.dormancy.pipeline", "scan_dormancy", {"as_of": as_of, "triggered_by": "seed_demo"}),
-    ]
-    for module_name, function_name, kwargs in steps:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name is None or not module_name.startswith(exc.name):
-                raise  # a module that exists but fails to import is a bug, not a missing feature
-            log(f"skipped {module_name}.{function_name}: not available in this version")
-            continue
-        getattr(module, function_name)(**kwargs)
-        log(f"ran {module_name}.{function_name}")
+    refresh_purchase_summaries(as_of=as_of)
+    log("ran customers.purchases.summary.refresh_purchase_summaries")
+    scan_dormancy(as_of=as_of, triggered_by="seed_demo")
+    log("ran crm.dormancy.pipeline.scan_dormancy")

@@ -30,6 +30,7 @@ import datetime
 
 from django.db import connection
 
+from crm import sql
 from customers.models import Customer, CustomerPurchaseSummary, Purchase
 from customers.purchases.summary import SUMMARY_WRITE_LOCK, refresh_purchase_summaries
 from customers.purchases.windows import (
@@ -41,7 +42,6 @@ from customers.purchases.windows import (
     window_starts,
 )
 
-from . import sql
 from .models import ScanRun
 
 WINDOWS = "dormancy_scan_windows"

@@ -1,4 +1,8 @@
-"""Dormancy state per customer, written by the nightly scan (never by forms)."""
+"""Dormancy state per customer, written by the nightly scan (never by forms).
+
+The tables keep the names they had when these models belonged to the core app (crm_*): the models moved to this
+app by a state-only migration (crm 0009, dormancy 0001), so no row was copied.
+"""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -6,13 +10,19 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from crm.choices import DormancyStatus
 
-class DormancyStatus(models.TextChoices):
-    PROSPECT = "prospect", _("Prospect")
-    ACTIVE = "active", _("Active")
-    AT_RISK = "at_risk", _("At risk")
-    DORMANT = "dormant", _("Dormant")
-    LOST = "lost", _("Lost")
+__all__ = [
+    "RULE_STATUS",
+    "CustomerDormancy",
+    "DormancyReason",
+    "DormancyRule",
+    "DormancyStatus",
+    "ModelFit",
+    "RuleCode",
+    "ScanRun",
+    "StatusChange",
+]
 
 
 class DormancyReason(models.TextChoices):
@@ -54,6 +64,7 @@ class CustomerDormancy(models.Model):
     as_of = models.DateField(_("as of"))
 
     class Meta:
+        db_table = "crm_customerdormancy"
         verbose_name = _("dormancy status")
         verbose_name_plural = _("dormancy statuses")
         indexes = [models.Index(fields=["status", "-priority_score"], name="dormancy_status_priority_idx")]
@@ -107,9 +118,10 @@ class DormancyRule(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at"], table_name="crm_historicaldormancyrule")
 
     class Meta:
+        db_table = "crm_dormancyrule"
         verbose_name = _("dormancy rule")
         verbose_name_plural = _("dormancy rules")
         ordering = ["code", "tag__name", "industry"]
@@ -171,6 +183,7 @@ class StatusChange(models.Model):
     )
 
     class Meta:
+        db_table = "crm_statuschange"
         verbose_name = _("status change")
         verbose_name_plural = _("status changes")
         ordering = ["-as_of", "-pk"]
@@ -210,6 +223,7 @@ class ScanRun(models.Model):
     triggered_by = models.CharField(_("triggered by"), max_length=100, blank=True)
 
     class Meta:
+        db_table = "crm_scanrun"
         verbose_name = _("scan run")
         verbose_name_plural = _("scan runs")
         ordering = ["-started_at", "-pk"]
@@ -238,6 +252,7 @@ class ModelFit(models.Model):
     created_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        db_table = "crm_modelfit"
         verbose_name = _("BG/NBD model fit")
         verbose_name_plural = _("BG/NBD model fits")
         ordering = ["-fitted_on"]

@@ -3,6 +3,7 @@
     scan_dormancy(as_of=…, triggered_by=…, full=None) -> ScanRun
 
 STEPS run in order on a ScanContext, each a few set-based statements:
+0. prepare_rules — any missing default rule put back (services.default_rules_restore), then the rules read once;
 1. refresh_figures — the summaries' 12-month windows moved to as_of (normally from the last scan's date, reading
    only the purchases that crossed a window boundary; weekly or with full=True one pass over 730 days of
    purchases), stale summaries repaired, a past as_of handled (crm.dormancy.figures);
@@ -29,7 +30,9 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
-from . import figures, rules, scoring, sql, stage
+from crm import sql
+
+from . import figures, rules, scoring, services, stage
 from .models import CustomerDormancy, DormancyStatus, ScanRun, StatusChange
 
 logger = logging.getLogger(__name__)
@@ -46,7 +49,7 @@ STATE_COLUMNS = [*stage.STATE_COLUMNS, "as_of"]
 class ScanContext:
     as_of: object
     run: ScanRun
-    rules: list
+    rules: list = field(default_factory=list)  # read by prepare_rules, the first step
     full: bool = False  # figures from a full pass over the purchases (verification), not the summaries
     counts: dict = field(default_factory=dict)
     step_seconds: dict = field(default_factory=dict)
@@ -55,6 +58,15 @@ class ScanContext:
 
 
 # ---------------------------------------------------------------- steps
+
+
+def prepare_rules(ctx):
+    """Put back a default rule that went missing (a flushed table would make everyone active), then read the rules
+    once for the whole scan."""
+    restored = services.default_rules_restore()
+    if restored:
+        ctx.counts["rules_restored"] = [r.code for r in restored]
+    ctx.rules = rules.load_rules()
 
 
 def refresh_figures(ctx):
@@ -164,7 +176,7 @@ def _write_differences(ctx, current, values):
     return {"updated": updated, "inserted": inserted, "deleted": deleted}
 
 
-STEPS = [refresh_figures, fit_and_score_model, classify, record_changes]
+STEPS = [prepare_rules, refresh_figures, fit_and_score_model, classify, record_changes]
 
 
 def register_step(step, *, after=None):
@@ -196,7 +208,7 @@ def scan_dormancy(*, as_of=None, triggered_by="", full=None):
         return run
     if full is None:
         full = _full_pass_due(as_of)
-    ctx = ScanContext(as_of=as_of, run=run, rules=rules.load_rules(), full=full)
+    ctx = ScanContext(as_of=as_of, run=run, full=full)
     try:
         with transaction.atomic():
             if sql.is_postgres():

@@ -11,9 +11,9 @@ For dormant, at-risk and lost customers, the first that holds:
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
+from crm import sql
 from customers.models import MarketEvent, PriceChange, Product, Purchase
 
-from . import sql
 from .models import DormancyReason, DormancyStatus
 
 PRODUCT_MAX_PURCHASE_DAYS = 2

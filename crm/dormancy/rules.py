@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 from dateutil.relativedelta import relativedelta
 
+from crm import sql
 from customers.models import Customer, CustomerPurchaseSummary, Purchase
 
-from . import sql
 from .models import DormancyRule, DormancyStatus, RuleCode
 
 # Parameters each rule reads (the rules form shows only these).
@@ -46,8 +46,9 @@ class Fragment:
         return self
 
 
-# The product's defaults (also written by migration crm 0004). A missing default is put back rather than
-# letting the scan silently call everyone active: the manager edits the values, never removes the rule.
+# The product's defaults (also written by migration crm 0004). A missing default is put back at the start of every
+# scan (services.default_rules_restore) rather than letting the scan silently call everyone active: the manager
+# edits the values, never removes the rule.
 DEFAULT_RULES = {
     "inactivity": {"days": 180},
     "halved": {"ratio_percent": 50},
@@ -58,15 +59,14 @@ DEFAULT_RULES = {
 }
 
 
-def ensure_default_rules():
-    present = set(DormancyRule.objects.filter(tag=None, industry="").values_list("code", flat=True))
-    missing = [DormancyRule(code=code, **values) for code, values in DEFAULT_RULES.items() if code not in present]
-    if missing:
-        DormancyRule.objects.bulk_create(missing)
+def missing_default_rules(rules):
+    """Unsaved default rules for the codes `rules` has no default of (what the next scan will put back)."""
+    present = {r.code for r in rules if r.tag_id is None and not r.industry}
+    return [DormancyRule(code=code, **values) for code, values in DEFAULT_RULES.items() if code not in present]
 
 
 def load_rules():
-    ensure_default_rules()
+    """Every rule record, in creation order (a read: the scan puts back missing defaults before it calls this)."""
     return list(DormancyRule.objects.select_related("tag").order_by("pk"))
 
 

@@ -12,9 +12,10 @@ import io
 import numpy as np
 from django.db import connection
 
+from crm import sql
 from customers.models import Customer
 
-from . import bgnbd, sql
+from . import bgnbd
 from .models import ModelFit
 
 SCORES = "dormancy_scan_scores"

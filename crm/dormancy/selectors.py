@@ -27,8 +27,11 @@ def customers_of(dormancy_queryset):
     )
 
 
-def customer_dormancy_panel(customer):
-    """What the card's dormancy panel shows for one customer."""
+def customer_dormancy_panel(customer, user=None):
+    """What the card's dormancy panel shows for one customer (the same for every reader: `user` is unused).
+
+    Registered as a panel of the customer card (apps.DormancyConfig.ready); the card's view calls it.
+    """
     dormancy = (
         CustomerDormancy.objects.select_related("applied_rule", "applied_rule__tag")
         .filter(customer_id=customer.pk)
@@ -46,10 +49,11 @@ def customer_dormancy_panel(customer):
 
 
 def rules_by_code():
-    """[(code, label, default rule, [overrides])] in the order of precedence."""
-    from .rules import ensure_default_rules
+    """[(code, label, default rule or None, [overrides])] in the order of precedence.
 
-    ensure_default_rules()
+    A default missing from the table (emptied by hand) shows as None: the next scan puts it back
+    (services.default_rules_restore), a page view never writes.
+    """
     rules = list(DormancyRule.objects.select_related("tag", "updated_by").order_by("pk"))
     grouped = []
     for code in RuleCode:

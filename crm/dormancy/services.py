@@ -1,13 +1,29 @@
-"""Changes a manager makes to the engine: rules (with a preview of their effect) and manual scans."""
+"""Changes to the engine: the manager's rules (with a preview of their effect) and manual scans; the scan's own
+restoring of missing default rules."""
 import datetime
 
 from django.db import transaction
 from django.utils import timezone
 
+from crm import sql
+
 from . import rules as rule_sql
-from . import sql
 from .models import CustomerDormancy, DormancyRule, DormancyStatus
 from .selectors import last_scan_as_of
+
+
+@transaction.atomic
+def default_rules_restore():
+    """Create the default rule of every code that has none, with the product's values; returns those created.
+
+    Called by the scan's first step (under its lock), never by a page: the migration wrote the defaults and the
+    manager only edits them, so a missing one means the table was emptied by hand.
+    """
+    missing = rule_sql.missing_default_rules(DormancyRule.objects.filter(tag=None, industry=""))
+    for rule in missing:  # at most one per code
+        rule._change_reason = "default restored by the scan"
+        rule.save()
+    return missing
 
 
 @transaction.atomic
@@ -46,7 +62,10 @@ def rules_preview(*, changed_rule, as_of=None):
     Compared with the current statuses at the last scan's date, so only the rule change moves anyone.
     """
     as_of = as_of or last_scan_as_of() or timezone.localdate()
-    rules = [r for r in rule_sql.load_rules() if r.pk != changed_rule.pk] + [changed_rule]
+    stored = rule_sql.load_rules()
+    # A default missing from the table is previewed as the scan will run it: put back with the product's values.
+    rules = [r for r in stored + rule_sql.missing_default_rules(stored) if r.pk is None or r.pk != changed_rule.pk]
+    rules.append(changed_rule)
     select, params = rule_sql.classify_sql(rules=rules, as_of=as_of)
     current = sql.table(CustomerDormancy)
     rows = sql.fetch_all(
@@ -65,7 +84,7 @@ def rules_preview(*, changed_rule, as_of=None):
 
 def scan_request(*, by, as_of=None):
     """Queue a scan (after commit, so the worker sees this transaction); runs inline without a broker."""
-    from crm import tasks
+    from . import tasks
 
     as_of_text = (as_of or timezone.localdate()).isoformat()
     triggered_by = f"user:{by.get_username()}"

@@ -8,7 +8,9 @@
 changes from it without joining again.
 """
 # ruff: noqa: S608 - SQL here is assembled from model table names and fixed fragments; values are always parameters.
-from . import priority, reasons, rules, scoring, sql
+from crm import sql
+
+from . import priority, reasons, rules, scoring
 from .models import CustomerDormancy, DormancyStatus, RuleCode
 
 STAGE = "dormancy_scan_stage"

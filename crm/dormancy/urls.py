@@ -1,9 +1,9 @@
-"""URLs of the dormancy screens, mounted at the site root under the `crm` namespace."""
+"""URLs of the dormancy screens, mounted at the site root under the `dormancy` namespace."""
 from django.urls import path
 
 from . import views
 
-app_name = "crm"
+app_name = "dormancy"
 urlpatterns = [
     path("dormant/", views.dormant_list, name="dormant_list"),
     path("dormant/export/", views.dormant_export, name="dormant_export"),

@@ -7,10 +7,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from crm.pagination import CappedPaginator
 from crm.permissions import can, permission_required, require
 from customers.export import FORMATS, customer_export, export_filename
 from customers.selectors import customer_export_rows
-from customers.views.pagination import CappedPaginator
 
 from . import priority, reasons, selectors, services
 from .forms import DormancyRuleForm, DormantFilter, OverrideForm
@@ -44,7 +44,7 @@ def dormant_list(request):
         "filter": dormant_filter, "page": page, "rows": rows, "as_of": selectors.last_scan_as_of(),
         "may_export": can(request.user, "customers.export"),
     }
-    template = "crm/dormancy/_dormant_table.html" if request.htmx else "crm/dormancy/dormant_list.html"
+    template = "dormancy/_dormant_table.html" if request.htmx else "dormancy/dormant_list.html"
     return render(request, template, context)
 
 
@@ -78,9 +78,9 @@ def rules(request):
             by=request.user,
         )
         messages.success(request, _("Override added: adjust it and check the preview before saving."))
-        return redirect("crm:rule_edit", pk=override.pk)
+        return redirect("dormancy:rule_edit", pk=override.pk)
     context = {"groups": selectors.rules_by_code(), "form": form, "as_of": selectors.last_scan_as_of()}
-    return render(request, "crm/dormancy/rules.html", context, status=400 if form.errors else 200)
+    return render(request, "dormancy/rules.html", context, status=400 if form.errors else 200)
 
 
 @permission_required("dormancy.configure")
@@ -92,12 +92,12 @@ def rule_edit(request, pk):
         if "save" in request.POST:
             services.rule_update(rule=form.save(commit=False), by=request.user)
             messages.success(request, _("Rule saved. The next scan applies it."))
-            return redirect("crm:rules")
+            return redirect("dormancy:rules")
         preview = services.rules_preview(changed_rule=form.save(commit=False))
     context = {"rule": rule, "form": form, "preview": preview}
     if request.htmx and request.method == "POST":
-        return render(request, "crm/dormancy/_rule_preview.html", context, status=200 if form.is_valid() else 400)
-    return render(request, "crm/dormancy/rule_edit.html", context, status=400 if form.errors else 200)
+        return render(request, "dormancy/_rule_preview.html", context, status=200 if form.is_valid() else 400)
+    return render(request, "dormancy/rule_edit.html", context, status=400 if form.errors else 200)
 
 
 @require_POST
@@ -109,7 +109,7 @@ def rule_delete(request, pk):
     else:
         services.rule_override_delete(rule=rule, by=request.user)
         messages.success(request, _("Override deleted."))
-    return redirect("crm:rules")
+    return redirect("dormancy:rules")
 
 
 @permission_required("dormancy.configure")
@@ -118,9 +118,9 @@ def runs(request):
         require(request.user, "dormancy.run")
         services.scan_request(by=request.user)
         messages.success(request, _("Scan started. Its result appears in the log below."))
-        return redirect("crm:runs")
+        return redirect("dormancy:runs")
     context = {
         "runs": selectors.scan_runs(), "fit": selectors.latest_fit(),
         "may_run": can(request.user, "dormancy.run"),
     }
-    return render(request, "crm/dormancy/runs.html", context)
+    return render(request, "dormancy/runs.html", context)

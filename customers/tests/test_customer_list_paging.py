@@ -5,10 +5,10 @@ from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from crm.pagination import CappedPaginator
 from customers import selectors
 from customers.filters import CustomerFilter
 from customers.models import Customer
-from customers.views.pagination import CappedPaginator
 
 
 class SmallCapPaginator(CappedPaginator):

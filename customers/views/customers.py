@@ -7,14 +7,14 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from crm.pagination import CappedPaginator
 from crm.permissions import can, require
 from customers import normalize, selectors, services
 from customers.filters import CustomerFilter
 from customers.forms import ContactForm, CustomerForm, TouchpointForm
 from customers.inquiry.selectors import unverified_inquiries_for
 from customers.models import Customer
-
-from .pagination import CappedPaginator
+from customers.panels import card_panels
 
 PAGE_SIZE = 25
 
@@ -43,6 +43,8 @@ def card_context(customer, user):
         "summary": selectors.one_to_one_or_none(customer, "purchase_summary"),
         "contacts": selectors.customer_contacts(customer),
         "touchpoints": selectors.customer_touchpoints(customer),
+        # Panels of the apps above customers (dormancy …), their data read here: see customers/panels.py.
+        "panels": card_panels(customer=customer, user=user),
         "unverified_inquiries": unverified_inquiries_for(customer),
         "history": selectors.customer_history(customer),
         "may_edit": can(user, "customers.edit", customer),

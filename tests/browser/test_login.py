@@ -12,7 +12,7 @@ def test_it_shows_a_rep_the_shared_navigation_without_rules_or_administration(re
     assert rep_page.url == f"{live_url}/"
     names = _nav_names(rep_page)
     assert "home" in names
-    assert "crm:rules" not in names
+    assert "dormancy:rules" not in names
     assert "admin:index" not in names
     assert "佐藤 営業" in rep_page.locator("[data-testid=user-menu]").inner_text()
 

@@ -4,7 +4,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from crm.dormancy.models import DormancyStatus
+from crm.choices import DormancyStatus
 from crm.permissions import can
 from customers import selectors
 from customers.export import FORMATS, customer_export

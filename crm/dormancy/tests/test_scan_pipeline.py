@@ -10,9 +10,9 @@ from django.db import connection
 from django_celery_beat.models import PeriodicTask
 
 from crm.dormancy import pipeline
+from crm.dormancy.models import CustomerDormancy, DormancyRule, ModelFit, ScanRun, StatusChange
 from crm.dormancy.pipeline import scan_dormancy
-from crm.models import CustomerDormancy, ModelFit, ScanRun, StatusChange
-from crm.tests.dormancy_support import AS_OF, ago, buy, customer_with, make_customer
+from crm.dormancy.tests.dormancy_support import AS_OF, ago, buy, customer_with, make_customer
 from customers.purchases.summary import refresh_purchase_summaries
 
 LATER = AS_OF + datetime.timedelta(days=30)
@@ -190,13 +190,20 @@ class TestAdvisoryLock:
 @pytest.mark.django_db
 class TestDefaultRules:
     def test_it_puts_back_a_missing_default_rule_instead_of_calling_everyone_active(self):
-        from crm.dormancy.models import DormancyRule
-
         DormancyRule.objects.all().delete()
         c = customer_with([200])
-        scan_dormancy(as_of=AS_OF)
+        run = scan_dormancy(as_of=AS_OF)
         assert CustomerDormancy.objects.get(customer=c).status == "dormant"
-        assert DormancyRule.objects.get(code="inactivity", tag=None, industry="").days == 180
+        restored = DormancyRule.objects.get(code="inactivity", tag=None, industry="")
+        assert restored.days == 180
+        assert restored.history.get().history_change_reason == "default restored by the scan"
+        assert len(run.counts["rules_restored"]) == 6 and "prepare_rules" in run.step_seconds
+
+    def test_it_leaves_the_rules_alone_when_every_default_is_there(self):
+        before = list(DormancyRule.objects.order_by("pk").values())
+        run = scan_dormancy(as_of=AS_OF)
+        assert "rules_restored" not in run.counts
+        assert list(DormancyRule.objects.order_by("pk").values()) == before
 
 
 @pytest.mark.django_db
@@ -293,12 +300,12 @@ class TestCommandAndSchedule:
         assert not ScanRun.objects.exists()
 
     def test_it_schedules_the_nightly_scan_at_two_in_tokyo_with_an_expiry(self):
-        task = PeriodicTask.objects.get(task="crm.tasks.scan_dormancy_nightly")
+        task = PeriodicTask.objects.get(task="crm.dormancy.tasks.scan_dormancy_nightly")
         assert (task.crontab.hour, task.crontab.minute, str(task.crontab.timezone)) == ("2", "0", "Asia/Tokyo")
         assert task.enabled and task.expire_seconds
 
     def test_it_runs_the_scan_from_the_task(self):
-        from crm.tasks import scan_dormancy_nightly
+        from crm.dormancy.tasks import scan_dormancy_nightly
 
         customer_with([200])
         result = scan_dormancy_nightly.apply(kwargs={"as_of": "2026-06-30"}).get()

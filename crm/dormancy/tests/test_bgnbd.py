@@ -4,10 +4,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from django.conf import settings
 
 from crm.dormancy import bgnbd
 
-CDNOW = Path(__file__).resolve().parents[2] / "tests" / "data" / "cdnow_sample_summary.csv"
+CDNOW = Path(settings.BASE_DIR) / "tests" / "data" / "cdnow_sample_summary.csv"
 
 
 @pytest.fixture(scope="module")

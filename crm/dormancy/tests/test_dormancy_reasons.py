@@ -2,9 +2,9 @@
 import pytest
 
 from crm.dormancy import priority
+from crm.dormancy.models import CustomerDormancy, DormancyRule, RuleCode
 from crm.dormancy.pipeline import scan_dormancy
-from crm.models import CustomerDormancy, DormancyRule, RuleCode
-from crm.tests.dormancy_support import AS_OF, ago, buy, buy_on_days, customer_with, make_customer, product
+from crm.dormancy.tests.dormancy_support import AS_OF, ago, buy, buy_on_days, customer_with, make_customer, product
 from customers.models import MarketEvent, PriceChange
 
 pytestmark = pytest.mark.django_db

@@ -2,9 +2,9 @@
 import pytest
 from dateutil.relativedelta import relativedelta
 
+from crm.dormancy.models import CustomerDormancy, DormancyRule, RuleCode
 from crm.dormancy.pipeline import scan_dormancy
-from crm.models import CustomerDormancy, DormancyRule, RuleCode
-from crm.tests.dormancy_support import AS_OF, ago, buy, customer_with, make_customer
+from crm.dormancy.tests.dormancy_support import AS_OF, ago, buy, customer_with, make_customer
 
 pytestmark = pytest.mark.django_db
 

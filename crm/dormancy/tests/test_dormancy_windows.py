@@ -3,9 +3,9 @@ import datetime
 
 import pytest
 
+from crm.dormancy.models import CustomerDormancy, ScanRun, StatusChange
 from crm.dormancy.pipeline import scan_dormancy
-from crm.models import CustomerDormancy, ScanRun, StatusChange
-from crm.tests.dormancy_support import AS_OF, ago, buy, customer_with, make_customer
+from crm.dormancy.tests.dormancy_support import AS_OF, ago, buy, customer_with, make_customer
 from customers.models import CustomerPurchaseSummary
 from customers.purchases.summary import refresh_purchase_summaries
 from customers.purchases.windows import refresh_purchase_windows

@@ -1,17 +1,15 @@
-"""Template tags for the dormancy engine: the customer card's panel and a link to a customer's card."""
+"""Template helpers of the dormancy screens: a link to a customer's card and labels for status and rule codes.
+
+The customer card's dormancy panel is not a tag: its data comes from the card's view through the panel registry
+(customers/panels.py), so the view's query count shows it.
+"""
 from django import template
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
 from crm.dormancy.models import DormancyStatus, RuleCode
-from crm.dormancy.selectors import customer_dormancy_panel
 
 register = template.Library()
-
-
-@register.inclusion_tag("crm/partials/customer_dormancy.html")
-def customer_dormancy(customer):
-    return customer_dormancy_panel(customer)
 
 
 @register.simple_tag

@@ -3,10 +3,12 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from crm.dormancy.models import CustomerDormancy, DormancyRule, RuleCode, ScanRun
 from crm.dormancy.pipeline import scan_dormancy
-from crm.models import CustomerDormancy, DormancyRule, ExportAudit, RuleCode, ScanRun
+from crm.dormancy.tests.dormancy_support import AS_OF, ago, buy, customer_with, make_customer
+from crm.models import ExportAudit
 from crm.roles import Role
-from crm.tests.dormancy_support import AS_OF, ago, buy, customer_with, make_customer
+from customers.purchases.summary import refresh_purchase_summaries
 
 pytestmark = pytest.mark.django_db
 
@@ -35,13 +37,13 @@ def scanned(rep):
 
 class TestDormantList:
     def test_it_redirects_anonymous_visitors_to_login(self, client):
-        response = client.get(reverse("crm:dormant_list"))
+        response = client.get(reverse("dormancy:dormant_list"))
         assert response.status_code == 302
         assert reverse("login") in response["Location"]
 
     @pytest.mark.parametrize("role", ALL_ROLES)
     def test_it_lists_targets_by_priority_for_every_role(self, role, users_by_role, client_for, scanned):
-        response = client_for(users_by_role[role]).get(reverse("crm:dormant_list"))
+        response = client_for(users_by_role[role]).get(reverse("dormancy:dormant_list"))
         assert response.status_code == 200
         html = response.content.decode()
         assert html.index("大口建設") < html.index("田中工務店")  # more value, and quiet for less long
@@ -50,19 +52,19 @@ class TestDormantList:
         assert "Show the benefits" in html or "Offer a better plan" in html or "no-pitch call" in html
 
     def test_it_shows_excluded_customers_with_the_reason_on_request(self, rep, client_for, scanned):
-        response = client_for(rep).get(reverse("crm:dormant_list"), {"status": "lost", "show_excluded": "on"})
+        response = client_for(rep).get(reverse("dormancy:dormant_list"), {"status": "lost", "show_excluded": "on"})
         html = response.content.decode()
         assert response.status_code == 200
         assert "昔の商店" in html and "Lost: not targeted" in html
         assert "大口建設" not in html
 
     def test_it_filters_by_rep(self, rep, client_for, scanned):
-        response = client_for(rep).get(reverse("crm:dormant_list"), {"rep": rep.pk})
+        response = client_for(rep).get(reverse("dormancy:dormant_list"), {"rep": rep.pk})
         html = response.content.decode()
         assert "大口建設" in html and "田中工務店" not in html
 
     def test_it_renders_only_the_table_for_htmx(self, rep, client_for, scanned):
-        response = client_for(rep).get(reverse("crm:dormant_list"), HTTP_HX_REQUEST="true")
+        response = client_for(rep).get(reverse("dormancy:dormant_list"), HTTP_HX_REQUEST="true")
         assert response.status_code == 200
         assert b"<html" not in response.content and b"dormant-table" in response.content
 
@@ -72,14 +74,14 @@ class TestDormantList:
         scan_dormancy(as_of=AS_OF)
         client = client_for(rep)
         with django_assert_max_num_queries(12):
-            response = client.get(reverse("crm:dormant_list"))
+            response = client.get(reverse("dormancy:dormant_list"))
         assert response.content.decode().count("data-customer=") == 32
 
 
 class TestDormantExport:
     @pytest.mark.parametrize("role", ALL_ROLES)
     def test_it_exports_for_office_roles_only(self, role, users_by_role, client_for, scanned):
-        response = client_for(users_by_role[role]).get(reverse("crm:dormant_export"), {"format": "csv"})
+        response = client_for(users_by_role[role]).get(reverse("dormancy:dormant_export"), {"format": "csv"})
         if role == Role.SALES_REP:
             assert response.status_code == 403
             assert not ExportAudit.objects.exists()
@@ -97,17 +99,17 @@ class TestDormantExport:
 class TestRules:
     @pytest.mark.parametrize("role", ALL_ROLES)
     def test_it_opens_the_rules_to_managers_only(self, role, users_by_role, client_for):
-        response = client_for(users_by_role[role]).get(reverse("crm:rules"))
+        response = client_for(users_by_role[role]).get(reverse("dormancy:rules"))
         assert response.status_code == (200 if role in MANAGERS else 403)
         if role in MANAGERS:
             assert "Inactivity" in response.content.decode()
 
     def test_it_redirects_anonymous_visitors_to_login(self, client):
-        assert client.get(reverse("crm:rules")).status_code == 302
+        assert client.get(reverse("dormancy:rules")).status_code == 302
 
     def test_it_previews_how_many_customers_would_move_without_saving(self, manager, client_for, scanned):
         rule = DormancyRule.objects.get(code=RuleCode.INACTIVITY, tag=None, industry="")
-        url = reverse("crm:rule_edit", args=[rule.pk])
+        url = reverse("dormancy:rule_edit", args=[rule.pk])
         response = client_for(manager).post(url, {"is_enabled": "on", "days": "4", "preview": "1"})
         assert response.status_code == 200
         html = response.content.decode()
@@ -117,10 +119,32 @@ class TestRules:
         assert rule.days == 180
         assert CustomerDormancy.objects.get(customer=scanned["active"]).status == "active"
 
+    def test_it_shows_a_missing_default_rule_without_putting_it_back(self, manager, client_for):
+        DormancyRule.objects.filter(code=RuleCode.INACTIVITY, tag=None, industry="").delete()
+        response = client_for(manager).get(reverse("dormancy:rules"))
+        assert response.status_code == 200
+        assert 'data-testid="missing-default" data-rule="inactivity"' in response.content.decode()
+        assert not DormancyRule.objects.filter(code=RuleCode.INACTIVITY).exists()  # a page view never writes
+
+    def test_it_previews_with_a_missing_default_rule_as_the_scan_will_put_it_back(self, manager, client_for):
+        customer_with([200])  # never scanned: inactive for 200 days
+        refresh_purchase_summaries(as_of=AS_OF)
+        DormancyRule.objects.filter(code=RuleCode.INACTIVITY, tag=None, industry="").delete()
+        halved = DormancyRule.objects.get(code=RuleCode.HALVED, tag=None, industry="")
+        with time_machine.travel("2026-06-30 09:00 +0900", tick=False):  # no scan yet: previewed as of today
+            response = client_for(manager).post(
+                reverse("dormancy:rule_edit", args=[halved.pk]),
+                {"is_enabled": "on", "ratio_percent": "50", "preview": "1"},
+            )
+        assert response.status_code == 200
+        moves = response.context["preview"]["moves"]
+        assert [(m["from"], m["to"], m["count"]) for m in moves] == [("", "dormant", 1)]  # by the 180-day default
+        assert not DormancyRule.objects.filter(code=RuleCode.INACTIVITY).exists()
+
     def test_it_saves_a_rule_and_records_who(self, manager, client_for):
         rule = DormancyRule.objects.get(code=RuleCode.HALVED, tag=None, industry="")
         response = client_for(manager).post(
-            reverse("crm:rule_edit", args=[rule.pk]), {"is_enabled": "on", "ratio_percent": "40", "save": "1"}
+            reverse("dormancy:rule_edit", args=[rule.pk]), {"is_enabled": "on", "ratio_percent": "40", "save": "1"}
         )
         assert response.status_code == 302
         rule.refresh_from_db()
@@ -129,7 +153,7 @@ class TestRules:
 
     def test_it_rejects_a_missing_parameter(self, manager, client_for):
         rule = DormancyRule.objects.get(code=RuleCode.HALVED, tag=None, industry="")
-        response = client_for(manager).post(reverse("crm:rule_edit", args=[rule.pk]), {"is_enabled": "on", "save": "1"})
+        response = client_for(manager).post(reverse("dormancy:rule_edit", args=[rule.pk]), {"is_enabled": "on", "save": "1"})
         assert response.status_code == 400
         assert "Required while the rule is enabled." in response.content.decode()
         rule.refresh_from_db()
@@ -137,31 +161,31 @@ class TestRules:
 
     def test_it_forbids_editing_to_reps(self, rep, client_for):
         rule = DormancyRule.objects.get(code=RuleCode.HALVED, tag=None, industry="")
-        response = client_for(rep).post(reverse("crm:rule_edit", args=[rule.pk]), {"ratio_percent": "10", "save": "1"})
+        response = client_for(rep).post(reverse("dormancy:rule_edit", args=[rule.pk]), {"ratio_percent": "10", "save": "1"})
         assert response.status_code == 403
         rule.refresh_from_db()
         assert rule.ratio_percent == 50
 
     def test_it_adds_and_deletes_an_industry_override(self, manager, client_for):
         client = client_for(manager)
-        response = client.post(reverse("crm:rules"), {"code": "inactivity", "industry": "小売"})
+        response = client.post(reverse("dormancy:rules"), {"code": "inactivity", "industry": "小売"})
         override = DormancyRule.objects.get(code=RuleCode.INACTIVITY, industry="小売")
-        assert response.status_code == 302 and response["Location"] == reverse("crm:rule_edit", args=[override.pk])
+        assert response.status_code == 302 and response["Location"] == reverse("dormancy:rule_edit", args=[override.pk])
         assert override.days == 180  # starts from the default
-        assert client.post(reverse("crm:rules"), {"code": "inactivity", "industry": "小売"}).status_code == 400
-        client.post(reverse("crm:rule_delete", args=[override.pk]))
+        assert client.post(reverse("dormancy:rules"), {"code": "inactivity", "industry": "小売"}).status_code == 400
+        client.post(reverse("dormancy:rule_delete", args=[override.pk]))
         assert not DormancyRule.objects.filter(pk=override.pk).exists()
 
     def test_it_refuses_to_delete_a_default_rule(self, manager, client_for):
         rule = DormancyRule.objects.get(code=RuleCode.LOST, tag=None, industry="")
-        client_for(manager).post(reverse("crm:rule_delete", args=[rule.pk]))
+        client_for(manager).post(reverse("dormancy:rule_delete", args=[rule.pk]))
         assert DormancyRule.objects.filter(pk=rule.pk).exists()
 
 
 class TestRuns:
     @pytest.mark.parametrize("role", ALL_ROLES)
     def test_it_shows_the_run_log_to_managers_only(self, role, users_by_role, client_for, scanned):
-        response = client_for(users_by_role[role]).get(reverse("crm:runs"))
+        response = client_for(users_by_role[role]).get(reverse("dormancy:runs"))
         assert response.status_code == (200 if role in MANAGERS else 403)
         if role in MANAGERS:
             html = response.content.decode()
@@ -179,7 +203,7 @@ class TestRuns:
                 time_machine.travel("2026-06-30 09:00 +0900", tick=False),
                 django_capture_on_commit_callbacks(execute=True),
             ):
-                response = client_for(manager).post(reverse("crm:runs"))
+                response = client_for(manager).post(reverse("dormancy:runs"))
         finally:
             app.conf.task_always_eager = previous
         assert response.status_code == 302
@@ -187,7 +211,7 @@ class TestRuns:
         assert (run.outcome, run.as_of, run.triggered_by) == ("succeeded", AS_OF, "user:manager")
 
     def test_it_forbids_reps_to_run_a_scan(self, rep, client_for):
-        assert client_for(rep).post(reverse("crm:runs")).status_code == 403
+        assert client_for(rep).post(reverse("dormancy:runs")).status_code == 403
         assert not ScanRun.objects.exists()
 
 

@@ -1,4 +1,6 @@
-"""The few SQL spellings that differ between PostgreSQL and SQLite, so the engine's set-based SQL runs on both.
+"""The few SQL spellings that differ between PostgreSQL and SQLite, so set-based SQL runs on both.
+
+Shared helpers of the core: the dormancy engine builds its nightly statements with them, and any app may.
 
 Dates: PostgreSQL subtracts dates to integers; SQLite stores ISO text and goes through julianday().
 """

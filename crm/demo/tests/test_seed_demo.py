@@ -55,7 +55,7 @@ def counts():
 def demo(django_db_setup, django_db_blocker):
     """Seed once for the read-only checks of this module (seeding is the slow part), and clean up after."""
     from crm.demo.build import demo_data_wipe
-    from crm.models import ModelFit, ScanRun
+    from crm.dormancy.models import ModelFit, ScanRun
 
     user_model = get_user_model()
     with django_db_blocker.unblock():
@@ -130,7 +130,7 @@ def test_it_leaves_customers_that_are_not_demo_rows_alone(demo, db):
 
 
 def test_it_refreshes_summaries_and_runs_the_dormancy_scan(seeded):
-    from crm.models import CustomerDormancy
+    from crm.dormancy.models import CustomerDormancy
 
     buyers = Customer.objects.filter(purchases__isnull=False).distinct().count()
     assert CustomerPurchaseSummary.objects.filter(as_of=AS_OF).count() >= buyers
