@@ -304,6 +304,13 @@ class TestCommandAndSchedule:
         assert (task.crontab.hour, task.crontab.minute, str(task.crontab.timezone)) == ("2", "0", "Asia/Tokyo")
         assert task.enabled and task.expire_seconds
 
+    def test_it_schedules_a_task_the_workers_know_by_that_name(self):
+        from config.celery import app
+
+        app.loader.import_default_modules()
+        (name,) = PeriodicTask.objects.filter(name="dormancy: nightly scan").values_list("task", flat=True)
+        assert name in app.tasks
+
     def test_it_runs_the_scan_from_the_task(self):
         from crm.dormancy.tasks import scan_dormancy_nightly
 
