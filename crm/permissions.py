@@ -5,10 +5,15 @@ Every view, template and export asks here; nothing else checks roles. Rules are 
 
 Information is shared across the team, so every signed-in user may read customer data; what differs
 by role is who may change, merge, configure and export.
+
+Views check here before they render; services check again on the row as stored in the database, so a
+caller that skips the view (a script, a task, a form that changed the object first) is refused too.
+A refusal is a `Refused` (a PermissionDenied, HTTP 403) that says why in the user's language.
 """
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 
 from .roles import Role
 
@@ -21,6 +26,8 @@ ACTION_ROLES = {
     "customers.create": EVERYONE,  # a rep registers the prospect he met; maintainers clean up later
     "customers.edit": EVERYONE,  # narrowed per record by OBJECT_RULES
     "customers.edit_any": frozenset({Role.LIST_MAINTAINER, Role.ADMIN}),
+    # Handing an account to another rep (a rep would lose his own; a manager assigns through the maintainer).
+    "customers.reassign": frozenset({Role.LIST_MAINTAINER, Role.ADMIN}),
     "customers.merge": frozenset({Role.LIST_MAINTAINER, Role.ADMIN}),
     "customers.retire": frozenset({Role.LIST_MAINTAINER, Role.ADMIN}),
     "customers.import": frozenset({Role.LIST_MAINTAINER, Role.ADMIN}),
@@ -64,6 +71,38 @@ OBJECT_RULES = {
 }
 
 
+class Refused(PermissionDenied):
+    """A PermissionDenied that says why: `reason` is a sentence for the user, `action` the rule that refused."""
+
+    def __init__(self, action, reason):
+        super().__init__(f"{action}: {reason}")
+        self.action = action
+        self.reason = reason
+
+
+def _role_labels(action):
+    return " / ".join(str(label) for value, label in Role.choices if value in ACTION_ROLES[action])
+
+
+def _customer_refusal(user, action, customer):
+    rep = customer.assigned_rep if customer is not None and customer.assigned_rep_id else None
+    if action == "visits.log":
+        if rep is None:
+            return _("This customer has no rep, so you cannot log visits to it.")
+        return _("You are not the rep of this customer, so you cannot log visits to it (rep: %(rep)s).") % {"rep": rep}
+    if rep is None:
+        return _("This customer has no rep, so you cannot edit it (allowed: %(roles)s).") % {
+            "roles": _role_labels("customers.edit_any")}
+    return _("You are not the rep of this customer, so you cannot edit it (rep: %(rep)s).") % {"rep": rep}
+
+
+# Action -> the reason given when its object rule refuses (the role itself was allowed).
+OBJECT_REFUSALS = {
+    "customers.edit": _customer_refusal,
+    "visits.log": _customer_refusal,
+}
+
+
 def has_role_for(user, action):
     """True when the user's role is allowed the action at all (ignoring any particular record)."""
     if action not in ACTION_ROLES:
@@ -82,10 +121,29 @@ def can(user, action, obj=None):
     return rule(user, obj)
 
 
+def refusal_reason(user, action, obj=None):
+    """Why the user may not perform the action (on obj when given), or None when he may."""
+    if can(user, action, obj):
+        return None
+    role = _role(user)
+    if role is None:
+        return _("You are not signed in, or your account has been deactivated.")
+    if role not in ACTION_ROLES[action]:
+        return _("Your role (%(role)s) does not allow this (allowed: %(roles)s).") % {
+            "role": Role(role).label, "roles": _role_labels(action)}
+    explain = OBJECT_REFUSALS.get(action)
+    return explain(user, action, obj) if explain else _("You may not do this to this record.")
+
+
 def require(user, action, obj=None):
-    """Raise PermissionDenied (HTTP 403) unless the user may perform the action."""
-    if not can(user, action, obj):
-        raise PermissionDenied(action)
+    """Raise Refused (a PermissionDenied, HTTP 403) unless the user may perform the action.
+
+    Services pass the row as stored (read, and locked where a change follows), never an object the
+    caller may already have changed.
+    """
+    reason = refusal_reason(user, action, obj)
+    if reason is not None:
+        raise Refused(action, reason)
 
 
 def permission_required(action):

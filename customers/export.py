@@ -1,12 +1,23 @@
-"""Customer export to CSV (UTF-8 with BOM) or XLSX, with the audit record every export of personal data needs.
+"""The one way personal data leaves Mezame: export_write() writes every export and its audit record.
 
-The rows come from customers.selectors.customer_export_rows, which the dormant list's export reuses.
+The customer list, the purchases list, the dormant list and `manage.py export_customers` all call it with
+a queryset and a kind; the kind decides the permission, the columns and the row builder, so no caller can
+export without the check or the ExportAudit row, or pair a queryset with the wrong columns. Files are CSV
+(UTF-8 with BOM, for Excel on Japanese Windows) or XLSX, both with formulas neutralised
+(customers.tabular.writing).
 """
+import tempfile
+from contextlib import closing
+from dataclasses import dataclass
+from typing import IO, Any
+
 from django.db import transaction
 from django.utils import timezone
 
 from crm.models import ExportAudit
 from crm.permissions import require
+from customers.purchases.selectors import EXPORT_HEADER as PURCHASE_COLUMNS
+from customers.purchases.selectors import purchase_export_rows
 from customers.selectors import EXPORT_COLUMNS, customer_export_rows
 from customers.tabular import write_csv, write_xlsx
 
@@ -14,6 +25,32 @@ FORMATS = {
     "csv": ("text/csv; charset=utf-8", "csv"),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
 }
+# Past this size the file goes to disk: a full export of a large list must not sit in memory.
+SPOOL_MAX_BYTES = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ExportKind:
+    action: str  # the permission (crm.permissions) the exporting user needs
+    columns: tuple
+    rows: Any  # queryset -> a generator of rows in `columns` order
+
+
+EXPORT_KINDS = {
+    "customers": ExportKind("customers.export", tuple(EXPORT_COLUMNS), customer_export_rows),
+    "dormant_customers": ExportKind("customers.export", tuple(EXPORT_COLUMNS), customer_export_rows),
+    "purchases": ExportKind("purchases.export", tuple(PURCHASE_COLUMNS), purchase_export_rows),
+}
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    """A written export: `stream` is positioned at its start (a view hands it to FileResponse, which closes it)."""
+
+    stream: IO[bytes]
+    filename: str
+    content_type: str
+    audit: ExportAudit
 
 
 def export_filename(kind="customers", file_format="csv"):
@@ -21,31 +58,43 @@ def export_filename(kind="customers", file_format="csv"):
 
 
 def _actor(user):
-    if user is None:
-        return ""
     return f"{user.get_username()} ({user})" if str(user) != user.get_username() else user.get_username()
 
 
 @transaction.atomic
-def customer_export(*, queryset, stream, by, file_format="csv", filters=None, via="web", kind="customers",
-                    columns=EXPORT_COLUMNS, rows=None):
-    """Write the queryset's rows to a binary stream and record the export. Returns the ExportAudit.
+def export_write(*, by, kind, queryset, file_format="csv", filters=None, via="web", stream=None):
+    """Check `by` may export `kind`, write the queryset's rows, and record the export; returns an ExportFile.
 
-    `rows` lets another list (the dormant list) pass rows built from its own queryset with the same
-    columns; by default they come from customer_export_rows(queryset).
+    The file is written and the ExportAudit row created in one transaction: an export that fails half-way
+    leaves no record, and no file is handed out without one. `filters` is the filter as the user chose it
+    (a plain dict, shown in the audit); `via` is "web" or "command". Without `stream` the file is spooled
+    to a temporary file that moves to disk past SPOOL_MAX_BYTES.
     """
-    require(by, "customers.export")
+    if kind not in EXPORT_KINDS:
+        raise ValueError(f"unknown export kind: {kind}")
     if file_format not in FORMATS:
         raise ValueError(f"unknown export format: {file_format}")
-    rows = customer_export_rows(queryset) if rows is None else rows
-    writer = write_csv if file_format == "csv" else write_xlsx
-    count = writer(stream, columns, rows) if file_format == "csv" else writer(stream, columns, rows, sheet_title=kind)
-    return ExportAudit.objects.create(
-        user=by,
-        actor=_actor(by),
-        kind=kind,
-        file_format=file_format,
-        filters=filters or {},
-        row_count=count,
-        via=via,
+    spec = EXPORT_KINDS[kind]
+    require(by, spec.action)
+    if stream is None:
+        stream = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_BYTES)  # noqa: SIM115 - handed to the caller
+    start = stream.tell()
+    # Closed inside the transaction even when writing fails: the rows are read through a server-side cursor
+    # on PostgreSQL, which must not be closed after the rollback that discarded it.
+    with closing(spec.rows(queryset)) as rows:
+        if file_format == "csv":
+            count = write_csv(stream, spec.columns, rows)
+        else:
+            count = write_xlsx(stream, spec.columns, rows, sheet_title=kind)
+    audit = ExportAudit.objects.create(
+        user=by, actor=_actor(by), kind=kind, file_format=file_format, filters=filters or {}, row_count=count, via=via,
     )
+    stream.seek(start)
+    return ExportFile(stream=stream, filename=export_filename(kind, file_format),
+                      content_type=FORMATS[file_format][0], audit=audit)
+
+
+def customer_export(*, queryset, stream, by, file_format="csv", filters=None, via="web", kind="customers", **_ignored):
+    """Former entry point, kept only until the dormant list's export calls export_write(); returns the audit."""
+    return export_write(by=by, kind=kind, queryset=queryset, file_format=file_format, filters=filters, via=via,
+                        stream=stream).audit

@@ -55,15 +55,18 @@ class CustomerForm(forms.ModelForm):
         self.fields["postal_code"].validators.append(validate_postal_code)
         rep_field = self.fields["assigned_rep"]
         rep_field.queryset = get_user_model().objects.filter(is_active=True).order_by("display_name", "username")
-        if not can(user, "customers.edit_any"):
-            # A rep may not hand his accounts to someone else (he would lose the right to edit them).
+        # The fields a user may not change are shown disabled; customers.services refuses such changes anyway.
+        if not can(user, "customers.reassign"):
             rep_field.disabled = True
             if not self.instance.pk:
                 rep_field.initial = user.pk if user.role == Role.SALES_REP else None
-        if not can(user, "customers.retire") and self.instance.lifecycle != Customer.Lifecycle.RETIRED:
-            self.fields["lifecycle"].choices = [
-                c for c in self.fields["lifecycle"].choices if c[0] != Customer.Lifecycle.RETIRED
-            ]
+        if not can(user, "customers.retire"):
+            if self.instance.lifecycle == Customer.Lifecycle.RETIRED:
+                self.fields["lifecycle"].disabled = True  # bringing a retired customer back is the same decision
+            else:
+                self.fields["lifecycle"].choices = [
+                    c for c in self.fields["lifecycle"].choices if c[0] != Customer.Lifecycle.RETIRED
+                ]
         if self.instance.pk:
             self.fields["code"].disabled = True  # other systems know the customer by its code
         self.helper = FormHelper()

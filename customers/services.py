@@ -1,14 +1,16 @@
 """State changes of the customer master: create and edit customers and contacts, record touchpoints.
 
 Imports live in customers.customer_import, exports in customers.export, the public inquiry in
-customers.inquiry. Every function here checks the permission layer itself, so no caller can skip it.
+customers.inquiry. Every function here checks the permission layer itself, so no caller can skip it, and
+checks it on the row as stored (locked until commit), not on the object the caller has already changed:
+a rep who sets himself as an account's rep on the instance is still not the rep of the stored row.
 """
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from crm.permissions import require
 from customers import normalize
-from customers.models import Customer, Touchpoint
+from customers.models import Contact, Customer, Touchpoint
 
 CONSENT_CHANNELS = ("email", "dm", "phone")
 GENERATED_CODE_PREFIX = "P"
@@ -57,10 +59,17 @@ def _clean_customer(customer):
 
 @transaction.atomic
 def customer_create(*, customer, by, tags=None):
-    """Save a new (unsaved) customer built by a form. A rep's new customer is his own unless assigned."""
+    """Save a new (unsaved) customer built by a form. A rep's new customer is his own unless assigned.
+
+    Only who may reassign customers may give the new one to someone else, or register it as retired.
+    """
     require(by, "customers.create")
     if customer.assigned_rep_id is None and by.is_sales_rep:
         customer.assigned_rep = by
+    elif customer.assigned_rep_id not in (None, by.pk):
+        require(by, "customers.reassign")
+    if customer.lifecycle == Customer.Lifecycle.RETIRED:
+        require(by, "customers.retire")
     customer = customer_create_unchecked(customer=customer, by=by)
     if tags is not None:
         customer.tags.set(tags)
@@ -89,11 +98,18 @@ def customer_create_unchecked(*, customer, by=None):
 
 @transaction.atomic
 def customer_update(*, customer, by, tags=None):
-    """Save edits to a customer (a form's instance); the history records who changed what."""
-    require(by, "customers.edit", customer)
+    """Save edits to a customer (a form's instance); the history records who changed what.
+
+    The edit right is checked on the stored row; changing the rep needs the reassign right, and retiring
+    a customer or bringing a retired one back needs the retire right, whoever owns it.
+    """
     before = Customer.objects.select_for_update().get(pk=customer.pk)
-    if customer.lifecycle == Customer.Lifecycle.RETIRED and before.lifecycle != Customer.Lifecycle.RETIRED:
-        require(by, "customers.retire")
+    require(by, "customers.edit", before)
+    if customer.assigned_rep_id != before.assigned_rep_id:
+        require(by, "customers.reassign", before)
+    retired = Customer.Lifecycle.RETIRED
+    if (customer.lifecycle == retired) != (before.lifecycle == retired):
+        require(by, "customers.retire", before)
     _clean_customer(customer)
     _stamp_consent_changes(customer, before)
     customer.save()
@@ -104,8 +120,15 @@ def customer_update(*, customer, by, tags=None):
 
 @transaction.atomic
 def contact_save(*, contact, by):
-    """Create or update a contact of a company customer (same rule as editing the customer)."""
-    require(by, "customers.edit", contact.customer)
+    """Create or update a contact of a company customer (same rule as editing the customer).
+
+    Checked on the stored customer; a contact moved to another customer needs the right on both.
+    """
+    require(by, "customers.edit", Customer.objects.select_for_update().get(pk=contact.customer_id))
+    if contact.pk is not None:
+        stored_customer_id = Contact.objects.select_for_update().values_list("customer_id", flat=True).get(pk=contact.pk)
+        if stored_customer_id != contact.customer_id:
+            require(by, "customers.edit", Customer.objects.select_for_update().get(pk=stored_customer_id))
     contact.name = normalize.clean_text(contact.name)
     contact.name_kana = normalize.clean_text(contact.name_kana)
     _clean_contact_fields(contact)
@@ -115,7 +138,10 @@ def contact_save(*, contact, by):
 
 @transaction.atomic
 def touchpoint_add(*, customer, by, department, channel, summary, occurred_at=None):
-    """Anyone signed in may add what they learned to any customer: that is the point of a shared list."""
+    """Anyone signed in may add what they learned to any customer: that is the point of a shared list.
+
+    No record rule applies (touchpoints.add has none), so there is no stored row to check.
+    """
     require(by, "touchpoints.add")
     return Touchpoint.objects.create(
         customer=customer,

@@ -8,7 +8,15 @@ from django.test import RequestFactory
 from django.views import View
 
 from crm import permissions
-from crm.permissions import PermissionRequiredMixin, can, has_role_for, permission_required, require
+from crm.permissions import (
+    PermissionRequiredMixin,
+    Refused,
+    can,
+    has_role_for,
+    permission_required,
+    refusal_reason,
+    require,
+)
 from crm.roles import Role
 from customers.models import Customer
 
@@ -21,6 +29,7 @@ EXPECTED = {
     "customers.create": ALL,
     "customers.edit": ALL,  # role-level; narrowed per record below
     "customers.edit_any": {MAINT, ADMIN},
+    "customers.reassign": {MAINT, ADMIN},  # a rep may not hand his accounts over, nor a manager assign them
     "customers.merge": {MAINT, ADMIN},
     "customers.retire": {MAINT, ADMIN},
     "customers.import": {MAINT, ADMIN},
@@ -121,6 +130,43 @@ def test_require_raises_permission_denied_naming_the_action(rep):
     require(rep, "customers.view")
     with pytest.raises(PermissionDenied, match=r"customers\.export"):
         require(rep, "customers.export")
+
+
+class TestRefusalReasons:
+    """A refusal says why, in the user's language; English here (the Japanese is in the catalogue)."""
+
+    @pytest.fixture(autouse=True)
+    def _in_english(self, english):
+        pass
+
+    def test_it_names_the_role_and_the_roles_that_may(self, rep):
+        with pytest.raises(Refused) as refused:
+            require(rep, "customers.export")
+        assert refused.value.action == "customers.export"
+        assert refused.value.reason == (
+            "Your role (Sales rep) does not allow this (allowed: List maintainer / Manager / Administrator).")
+
+    def test_it_names_the_rep_of_a_record_that_is_not_yours(self, rep, accounts):
+        _own, theirs, _ = accounts
+        assert refusal_reason(rep, "customers.edit", theirs) == (
+            "You are not the rep of this customer, so you cannot edit it (rep: 高橋 営業).")
+        assert refusal_reason(rep, "visits.log", theirs) == (
+            "You are not the rep of this customer, so you cannot log visits to it (rep: 高橋 営業).")
+
+    def test_it_says_who_may_edit_a_record_without_rep(self, manager, accounts):
+        _own, _theirs, unassigned = accounts
+        assert refusal_reason(manager, "customers.edit", unassigned) == (
+            "This customer has no rep, so you cannot edit it (allowed: List maintainer / Administrator).")
+
+    def test_it_has_no_reason_when_the_action_is_allowed(self, rep, accounts):
+        own, _theirs, _ = accounts
+        assert refusal_reason(rep, "customers.edit", own) is None
+        require(rep, "customers.edit", own)
+
+    def test_it_tells_an_anonymous_or_deactivated_user_to_sign_in(self, manager):
+        assert refusal_reason(AnonymousUser(), "customers.view").startswith("You are not signed in")
+        manager.is_active = False
+        assert refusal_reason(manager, "dashboard.view").startswith("You are not signed in")
 
 
 def test_has_role_for_ignores_the_record(rep):

@@ -2,6 +2,8 @@
 
 Every function checks the permission layer itself and keeps CustomerPurchaseSummary right in the same
 transaction. Purchases change by the importer in bulk; the functions here are for single corrections.
+An edit or delete works from the row as stored (locked until commit), not from the caller's instance:
+a line the caller has already moved to another customer still refreshes the customer it came from.
 """
 import secrets
 
@@ -39,28 +41,33 @@ def purchase_create(*, by, customer, purchased_on, amount, **fields):
 
 @transaction.atomic
 def purchase_update(*, purchase, by, **changes):
-    """Change some fields of one purchase line; returns it. Moving it to another customer refreshes both."""
+    """Apply `changes` to the stored line and return it; moving it to another customer refreshes both.
+
+    Only the named changes are applied, to the row as stored: edits the caller made to its instance
+    are not saved, and the customer the line came from is the stored one.
+    """
     require(by, PURCHASE_EDIT_ACTION)
     allowed = set(PURCHASE_FIELDS) | {"customer"}
     unknown = set(changes) - allowed
     if unknown:
         raise TypeError(f"unknown purchase fields: {sorted(unknown)}")
-    customer_ids = {purchase.customer_id}
+    stored = Purchase.objects.select_for_update().get(pk=purchase.pk)
+    customer_ids = {stored.customer_id}
     for name, value in changes.items():
-        setattr(purchase, name, value)
-    purchase.save(update_fields=[f"{name}_id" if name in ("customer", "product") else name for name in changes]
-                  if changes else None)
-    customer_ids.add(purchase.customer_id)
+        setattr(stored, name, value)
+    if changes:
+        stored.save(update_fields=[f"{name}_id" if name in ("customer", "product") else name for name in changes])
+    customer_ids.add(stored.customer_id)
     refresh_purchase_summaries(as_of=timezone.localdate(), customer_ids=customer_ids)
-    return purchase
+    return stored
 
 
 @transaction.atomic
 def purchase_delete(*, purchase, by):
     require(by, PURCHASE_EDIT_ACTION)
-    customer_id = purchase.customer_id
-    purchase.delete()
-    refresh_purchase_summaries(as_of=timezone.localdate(), customer_ids=[customer_id])
+    stored = Purchase.objects.select_for_update().get(pk=purchase.pk)
+    stored.delete()
+    refresh_purchase_summaries(as_of=timezone.localdate(), customer_ids=[stored.customer_id])
 
 
 @transaction.atomic
@@ -77,7 +84,8 @@ def product_update(*, product, by, changed_on=None, **changes):
     unknown = set(changes) - set(PRODUCT_FIELDS)
     if unknown:
         raise TypeError(f"unknown product fields: {sorted(unknown)}")
-    old_price = Product.objects.filter(pk=product.pk).values_list("unit_price", flat=True).get()
+    # Locked: two managers saving the same product must not both record a change from the same old price.
+    old_price = Product.objects.select_for_update().filter(pk=product.pk).values_list("unit_price", flat=True).get()
     for name, value in changes.items():
         setattr(product, name, value)
     product.save(update_fields=list(changes) or None)

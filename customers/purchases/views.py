@@ -1,8 +1,6 @@
 """Purchases screens: list with filters and export, the import (upload → preview → confirm → progress),
 and the manager's catalogue (products, price changes, market events). Views stay thin: permission,
 service or selector, render."""
-import tempfile
-
 from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
@@ -10,14 +8,12 @@ from django.db.models import ProtectedError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from crm.models import ExportAudit
 from crm.permissions import permission_required
+from customers.export import export_write
 from customers.models import ImportBatch, MarketEvent, PriceChange, Product
-from customers.tabular import write_csv, write_xlsx
 
 from . import batches, selectors, services
 from .filters import PurchaseFilter
@@ -38,18 +34,9 @@ def purchase_list(request):
 def purchase_export(request):
     purchase_filter = PurchaseFilter(request.GET, queryset=selectors.purchase_list())
     file_format = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
-    # Spooled to disk past 10 MB: an export of a whole year must not sit in memory.
-    stream = tempfile.SpooledTemporaryFile(max_size=10 * 1024 * 1024)  # noqa: SIM115 -- FileResponse closes it
-    rows = selectors.purchase_export_rows(purchase_filter.qs)
-    if file_format == "xlsx":
-        count = write_xlsx(stream, selectors.EXPORT_HEADER, rows, sheet_title="purchases")
-    else:
-        count = write_csv(stream, selectors.EXPORT_HEADER, rows)
-    ExportAudit.objects.create(user=request.user, actor=request.user.get_username(), kind="purchases",
-                               file_format=file_format, filters=purchase_filter.describe(), row_count=count)
-    stream.seek(0)
-    name = f"purchases-{timezone.localdate():%Y%m%d}.{file_format}"
-    return FileResponse(stream, as_attachment=True, filename=name)
+    export = export_write(by=request.user, kind="purchases", queryset=purchase_filter.qs, file_format=file_format,
+                          filters=purchase_filter.describe(), via="web")  # fmt: skip
+    return FileResponse(export.stream, as_attachment=True, filename=export.filename, content_type=export.content_type)
 
 
 @permission_required("purchases.import")

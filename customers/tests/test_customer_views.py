@@ -7,6 +7,8 @@ from django.urls import reverse
 from crm.dormancy.models import CustomerDormancy
 from customers.models import Contact, Customer, CustomerPurchaseSummary, Touchpoint
 
+from .factories import CustomerFactory
+
 ROLES = ["sales_rep", "list_maintainer", "manager", "admin"]
 
 
@@ -27,6 +29,34 @@ def customer_post_data(**overrides):
             "email": "Order@GreenFoods.example.jp"}  # fmt: skip
     data.update(overrides)
     return data
+
+
+class TestList:
+    @pytest.fixture
+    def book(self, rep, other_rep):
+        """30 customers over two reps, each with a dormancy row and a purchase summary (the list shows both)."""
+        customers = [CustomerFactory(code=f"L{n:03d}", assigned_rep=rep if n % 2 else other_rep) for n in range(30)]
+        for n, customer in enumerate(customers):
+            CustomerDormancy.objects.create(customer=customer, status="dormant" if n % 3 else "active",
+                                            as_of=date(2026, 1, 1))
+            CustomerPurchaseSummary.objects.create(customer=customer, last_purchase_on=date(2025, 1, 1 + n % 28),
+                                                   as_of=date(2026, 1, 1))
+        return customers
+
+    def test_it_shows_a_page_in_a_bounded_number_of_queries(self, client_for, rep, book, english,
+                                                             django_assert_max_num_queries):
+        client = client_for(rep)
+        # Six today: session, user, the capped count, the filter's reps and tags, and the page's rows with rep,
+        # dormancy and summary joined. A query per row would make it 30+.
+        with django_assert_max_num_queries(7):
+            response = client.get(reverse("customers:list"))
+        assert response.status_code == 200
+        content = response.content.decode()
+        assert "30 customers" in content
+        table = content.split('data-testid="customer-table"')[1]
+        assert table.count("<tr>") == 1 + 25  # header and a full page
+        assert "L000" in table and "L024" in table and "L025" not in table
+        assert "佐藤 営業" in table and "高橋 営業" in table and "2025-01-02" in table
 
 
 class TestCard:
@@ -167,6 +197,21 @@ class TestEdit:
         assert "lifecycle" in response.context["form"].errors
         customer.refresh_from_db()
         assert customer.assigned_rep == rep and customer.lifecycle == "prospect"
+
+    def test_it_keeps_a_retired_account_retired_when_its_rep_saves_it(self, client_for, rep, customer):
+        Customer.objects.filter(pk=customer.pk).update(lifecycle="retired")
+        response = client_for(rep).post(reverse("customers:edit", args=[customer.pk]),
+                                        customer_post_data(name="株式会社山田建材", lifecycle="customer"))
+        assert response.status_code == 302  # the field is disabled for him: the posted value is ignored
+        customer.refresh_from_db()
+        assert customer.lifecycle == "retired"
+
+    def test_it_lets_the_maintainer_reassign_an_account(self, client_for, maintainer, other_rep, customer):
+        response = client_for(maintainer).post(reverse("customers:edit", args=[customer.pk]),
+                                               customer_post_data(name="株式会社山田建材", assigned_rep=other_rep.pk))
+        assert response.status_code == 302
+        customer.refresh_from_db()
+        assert customer.assigned_rep == other_rep
 
     def test_it_redirects_anonymous_visitors(self, client, customer):
         assert client.get(reverse("customers:edit", args=[customer.pk])).status_code == 302

@@ -11,8 +11,13 @@ from openpyxl import load_workbook
 
 from crm.dormancy.models import CustomerDormancy
 from crm.models import ExportAudit
-from customers.models import Customer, CustomerPurchaseSummary
+from crm.permissions import Refused
+from customers.export import export_write
+from customers.models import Customer, CustomerPurchaseSummary, Purchase
+from customers.purchases.selectors import EXPORT_HEADER as PURCHASE_COLUMNS
 from customers.selectors import EXPORT_COLUMNS, customer_export_rows
+
+from .factories import CustomerFactory, PurchaseFactory
 
 ISSUE_COLUMNS = ["code", "name", "name_kana", "kind", "lifecycle", "status", "rep", "phone", "email", "postal_code", "address", "last_purchase_on", "days_since_last_purchase", "dormant_since", "dormancy_rule", "dormancy_reason", "priority_score", "p_alive", "expected_purchases_90d", "next_expected_purchase_on"]  # fmt: skip
 
@@ -109,7 +114,69 @@ class TestExportCommand:
                      stdout=io.StringIO())  # fmt: skip
         assert load_workbook(target).active.max_row == 4
 
-    def test_it_refuses_a_rep(self, customers, rep, tmp_path):
-        with pytest.raises(CommandError):
+    def test_it_refuses_a_rep_with_the_reason_and_writes_no_file(self, customers, rep, tmp_path, english):
+        with pytest.raises(CommandError, match=r"rep1 may not export customers: Your role \(Sales rep\)"):
             call_command("export_customers", str(tmp_path / "x.csv"), "--user", rep.username)
         assert not ExportAudit.objects.exists()
+        assert not (tmp_path / "x.csv").exists()
+
+
+class _BreaksAfter(io.BytesIO):
+    """A stream that fails part-way, like a full disk."""
+
+    def __init__(self, limit):
+        super().__init__()
+        self.limit = limit
+
+    def write(self, data):
+        if self.tell() + len(data) > self.limit:
+            raise OSError("No space left on device")
+        return super().write(data)
+
+
+class TestExportService:
+    """export_write is the one way out: every kind checks its own right and leaves an audit row, or nothing."""
+
+    @pytest.mark.parametrize("kind", ["customers", "dormant_customers", "purchases"])
+    def test_it_refuses_a_rep_every_kind_and_records_nothing(self, rep, kind):
+        CustomerFactory.create_batch(3)
+        queryset = Purchase.objects.all() if kind == "purchases" else Customer.objects.all()
+        with pytest.raises(Refused):
+            export_write(by=rep, kind=kind, queryset=queryset)
+        assert not ExportAudit.objects.exists()
+
+    def test_it_writes_purchases_with_their_own_columns_and_right(self, manager, maintainer):
+        line = PurchaseFactory(customer=CustomerFactory(code="C0100", name="株式会社青木建材"), amount=-5_000,
+                               store="@返品", order_ref="RET-1")
+        export = export_write(by=maintainer, kind="purchases", queryset=Purchase.objects.all(),
+                              filters={"customer": "C0100"})
+        rows = parse_csv(export.stream.read())
+        assert rows[0] == list(PURCHASE_COLUMNS)
+        assert rows[1][:3] == ["C0100", "株式会社青木建材", line.purchased_on.isoformat()]
+        assert (rows[1][7], rows[1][8], rows[1][9]) == ("-5000", "'@返品", "RET-1")  # a negative amount stays a number
+        assert (export.audit.kind, export.audit.row_count, export.audit.user) == ("purchases", 1, maintainer)
+        assert export.filename.startswith("purchases_") and export.filename.endswith(".csv")
+        assert export.content_type == "text/csv; charset=utf-8"
+
+    def test_it_keeps_no_audit_row_when_writing_fails_half_way(self, manager):
+        CustomerFactory.create_batch(50)
+        with pytest.raises(OSError, match="No space left"):
+            export_write(by=manager, kind="customers", queryset=Customer.objects.all(), stream=_BreaksAfter(2_000))
+        assert not ExportAudit.objects.exists()
+
+    def test_it_rejects_an_unknown_kind_or_format_before_writing(self, admin_user):
+        with pytest.raises(ValueError, match="kind"):
+            export_write(by=admin_user, kind="everything", queryset=Customer.objects.all())
+        with pytest.raises(ValueError, match="format"):
+            export_write(by=admin_user, kind="customers", queryset=Customer.objects.all(), file_format="pdf")
+        assert not ExportAudit.objects.exists()
+
+    def test_it_records_who_how_and_with_which_filter(self, maintainer, customers):
+        export = export_write(by=maintainer, kind="dormant_customers", file_format="xlsx", via="command",
+                              queryset=Customer.objects.filter(code="C0001"), filters={"status": "dormant"})
+        workbook = load_workbook(export.stream)
+        assert [row[0] for row in workbook.active.iter_rows(min_row=2, values_only=True)] == ["C0001"]
+        audit = ExportAudit.objects.get()
+        assert (audit.kind, audit.file_format, audit.via, audit.row_count, audit.filters) == (
+            "dormant_customers", "xlsx", "command", 1, {"status": "dormant"})
+        assert audit.actor == "maintainer (鈴木 リスト)"

@@ -1,13 +1,17 @@
-"""manage.py export_customers PATH [--format csv|xlsx] [--status S] [--lifecycle L] --user USERNAME"""
+"""manage.py export_customers PATH [--format csv|xlsx] [--status S] [--lifecycle L] --user USERNAME
+
+Goes through customers.export.export_write like the export button: the same permission, columns and audit.
+"""
+import shutil
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
 from crm.choices import DormancyStatus
-from crm.permissions import can
 from customers import selectors
-from customers.export import FORMATS, customer_export
+from customers.export import FORMATS, export_write
 from customers.models import Customer
 
 
@@ -25,8 +29,6 @@ class Command(BaseCommand):
         by = get_user_model().objects.filter(username=user, is_active=True).first()
         if by is None:
             raise CommandError(f"Unknown user: {user}")
-        if not can(by, "customers.export"):
-            raise CommandError(f"{user} may not export customers (manager, list maintainer or admin only).")
         target = Path(path)
         file_format = file_format or ("xlsx" if target.suffix.lower() == ".xlsx" else "csv")
         queryset = selectors.customer_list()
@@ -35,7 +37,12 @@ class Command(BaseCommand):
             queryset, filters["status"] = queryset.filter(dormancy__status=status), status
         if lifecycle:
             queryset, filters["lifecycle"] = queryset.filter(lifecycle=lifecycle), lifecycle
-        with target.open("wb") as stream:
-            audit = customer_export(queryset=queryset, stream=stream, by=by, file_format=file_format,
-                                    filters=filters, via="command")  # fmt: skip
-        self.stdout.write(self.style.SUCCESS(f"Wrote {audit.row_count} customers to {target} ({file_format})."))
+        try:
+            export = export_write(by=by, kind="customers", queryset=queryset, file_format=file_format,
+                                  filters=filters, via="command")  # fmt: skip
+        except PermissionDenied as refused:
+            raise CommandError(f"{user} may not export customers: {getattr(refused, 'reason', refused)}") from None
+        # Written to the target only once the export (and its audit row) succeeded: no half file on a refusal.
+        with export.stream, target.open("wb") as out:
+            shutil.copyfileobj(export.stream, out)
+        self.stdout.write(self.style.SUCCESS(f"Wrote {export.audit.row_count} customers to {target} ({file_format})."))
