@@ -2,7 +2,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from customers.models import Contact, Customer, ImportBatch, Tag, Touchpoint
+from customers.models import Contact, Customer, ImportBatch, Inquiry, Tag, Touchpoint
 
 
 class ContactInline(admin.TabularInline):
@@ -45,3 +45,17 @@ class ImportBatchAdmin(admin.ModelAdmin):
     list_display = ["original_name", "kind", "state", "total_rows", "error_count", "uploaded_by", "created_at"]
     list_filter = ["kind", "state"]
     readonly_fields = ["errors", "options"]
+
+
+@admin.register(Inquiry)
+class InquiryAdmin(admin.ModelAdmin):
+    """Read-only: inquiries are decided in the review queue, where accepting writes the touchpoint."""
+
+    list_display = ["created_at", "name", "company", "email", "customer", "matched_by", "state", "reviewed_by"]
+    list_filter = ["state", "matched_by"]
+    search_fields = ["name", "company", "email", "phone", "customer__code"]
+    raw_id_fields = ["customer", "reviewed_by", "touchpoint"]
+    date_hierarchy = "created_at"
+
+    def has_change_permission(self, request, obj=None):
+        return False
