@@ -93,8 +93,3 @@ def export_write(*, by, kind, queryset, file_format="csv", filters=None, via="we
     return ExportFile(stream=stream, filename=export_filename(kind, file_format),
                       content_type=FORMATS[file_format][0], audit=audit)
 
-
-def customer_export(*, queryset, stream, by, file_format="csv", filters=None, via="web", kind="customers", **_ignored):
-    """Former entry point, kept only until the dormant list's export calls export_write(); returns the audit."""
-    return export_write(by=by, kind=kind, queryset=queryset, file_format=file_format, filters=filters, via=via,
-                        stream=stream).audit

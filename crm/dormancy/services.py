@@ -1,11 +1,16 @@
 """Changes to the engine: the manager's rules (with a preview of their effect) and manual scans; the scan's own
-restoring of missing default rules."""
+restoring of missing default rules.
+
+The functions a user calls check crm.permissions themselves (dormancy.configure, dormancy.run), on the rule as
+stored: a caller's instance can change a rule's parameters, never which rule it is.
+"""
 import datetime
 
 from django.db import transaction
 from django.utils import timezone
 
 from crm import sql
+from crm.permissions import require
 
 from . import rules as rule_sql
 from .models import CustomerDormancy, DormancyRule, DormancyStatus
@@ -26,23 +31,35 @@ def default_rules_restore():
     return missing
 
 
+# What a manager may change on a rule; the segment (code, tag, industry) is fixed once the rule exists.
+RULE_PARAMETERS = ("is_enabled", "days", "ratio_percent", "amount_yen", "months_required", "multiplier",
+                   "min_purchase_days", "is_targeted")
+
+
 @transaction.atomic
 def rule_update(*, rule, by):
-    """Save a rule the form has validated (its history records who changed what)."""
-    rule.updated_by = by
-    rule._change_reason = "rules page"
-    rule.save()
-    return rule
+    """Copy the parameters of a rule the form has validated onto the stored rule; returns the stored rule.
+
+    Its history records who changed what.
+    """
+    require(by, "dormancy.configure")
+    stored = DormancyRule.objects.select_for_update().get(pk=rule.pk)
+    for name in RULE_PARAMETERS:
+        setattr(stored, name, getattr(rule, name))
+    stored.updated_by = by
+    stored._change_reason = "rules page"
+    stored.save()
+    return stored
 
 
 @transaction.atomic
 def rule_override_create(*, code, tag=None, industry="", by):
     """A segment override starting from the default rule's parameters."""
+    require(by, "dormancy.configure")
     default = DormancyRule.objects.filter(code=code, tag=None, industry="").first()
     override = DormancyRule(code=code, tag=tag, industry=industry if tag is None else "", updated_by=by)
     if default is not None:
-        for name in ("is_enabled", "days", "ratio_percent", "amount_yen", "months_required", "multiplier",
-                     "min_purchase_days", "is_targeted"):
+        for name in RULE_PARAMETERS:
             setattr(override, name, getattr(default, name))
     override.save()
     return override
@@ -50,10 +67,13 @@ def rule_override_create(*, code, tag=None, industry="", by):
 
 @transaction.atomic
 def rule_override_delete(*, rule, by):
-    if rule.is_default:
+    """Delete a segment override; the default rule of a code (as stored, whatever the instance says) stays."""
+    require(by, "dormancy.configure")
+    stored = DormancyRule.objects.select_for_update().get(pk=rule.pk)
+    if stored.is_default:
         raise ValueError("the default rule of a code cannot be deleted")
-    rule.updated_by = by
-    rule.delete()
+    stored.updated_by = by
+    stored.delete()
 
 
 def rules_preview(*, changed_rule, as_of=None):
@@ -86,6 +106,7 @@ def scan_request(*, by, as_of=None):
     """Queue a scan (after commit, so the worker sees this transaction); runs inline without a broker."""
     from . import tasks
 
+    require(by, "dormancy.run")
     as_of_text = (as_of or timezone.localdate()).isoformat()
     triggered_by = f"user:{by.get_username()}"
     transaction.on_commit(lambda: tasks.scan_dormancy_nightly.delay(as_of=as_of_text, triggered_by=triggered_by))

@@ -1,6 +1,4 @@
 """Dormancy screens: the dormant list (everyone) and its export, the rules with a preview and the run log (managers)."""
-import tempfile
-
 from django.contrib import messages
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,8 +7,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from crm.pagination import CappedPaginator
 from crm.permissions import can, permission_required, require
-from customers.export import FORMATS, customer_export, export_filename
-from customers.selectors import customer_export_rows
+from customers.export import FORMATS, export_write
 
 from . import priority, reasons, selectors, services
 from .forms import DormancyRuleForm, DormantFilter, OverrideForm
@@ -56,17 +53,9 @@ def dormant_export(request):
     if file_format not in FORMATS:
         file_format = "csv"
     dormant_filter = _dormant_filter(request)
-    customers = selectors.customers_of(dormant_filter.qs)
-    stream = tempfile.SpooledTemporaryFile(max_size=10 * 1024 * 1024)  # noqa: SIM115 - FileResponse closes it
-    customer_export(
-        queryset=customers, stream=stream, by=request.user, file_format=file_format,
-        filters=dormant_filter.summary(), via="web", kind="dormant_customers", rows=customer_export_rows(customers),
-    )
-    stream.seek(0)
-    return FileResponse(
-        stream, as_attachment=True, filename=export_filename("dormant_customers", file_format),
-        content_type=FORMATS[file_format][0],
-    )
+    export = export_write(by=request.user, kind="dormant_customers", file_format=file_format, via="web",
+                          queryset=selectors.customers_of(dormant_filter.qs), filters=dormant_filter.summary())
+    return FileResponse(export.stream, as_attachment=True, filename=export.filename, content_type=export.content_type)
 
 
 @permission_required("dormancy.configure")

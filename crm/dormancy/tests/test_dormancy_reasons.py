@@ -119,17 +119,22 @@ class TestPriority:
     def test_it_ranks_key_accounts_higher(self):
         key, plain = customer_with([400, 200], is_key_account=True), customer_with([400, 200])
         scan()
-        chance = priority.chance_of_return(days=200)  # a handful of buyers: no model, the recency fallback
-        assert self.score(key) - self.score(plain) == pytest.approx(100 * chance * priority.WEIGHT_KEY_ACCOUNT)
+        # Worked by hand from the formula in crm/dormancy/priority.py's docstring. Two buyers: no model, so
+        # P = e^(-200/365) = 0.578137; both spent the same (M = 0), F = 2/24; K = 1 adds 0.1 to the value.
+        #   key:   100 × 0.578137 × (0.6 + 0 + 0.1 × 2/24 + 0.1) = 40.951
+        #   plain: 100 × 0.578137 × (0.6 + 0 + 0.1 × 2/24)       = 35.170
+        assert (self.score(key), self.score(plain)) == (pytest.approx(40.951338, abs=1e-5),
+                                                        pytest.approx(35.169973, abs=1e-5))
 
     def test_it_stays_within_0_and_100_and_matches_the_documented_formula(self):
         top = customer_with(list(range(180, 180 + 30 * 25, 30)), amount=1_000_000, is_key_account=True)
         bottom = customer_with([729], amount=1)
         scan()
-        d = CustomerDormancy.objects.get(customer=top)
-        expected = priority.priority_score(days=180, spend_rank=1.0, purchase_days=25, is_key_account=True)
-        assert d.priority_score == pytest.approx(expected)
-        assert 0 <= self.score(bottom) < d.priority_score <= 100
+        # By hand, no model (two buyers): top has every value factor at its maximum (M = 1, 25 days ≥ 24 so
+        # F = 1, K = 1: value 1.0), P = e^(-180/365) → 61.070; bottom spent least (M = 0), F = 1/24, K = 0,
+        # P = e^(-729/365) → 100 × 0.135704 × 0.604167 = 8.199.
+        assert self.score(top) == pytest.approx(61.069924, abs=1e-5)
+        assert self.score(bottom) == pytest.approx(8.198939, abs=1e-5)
 
     def test_it_weights_the_value_by_the_models_p_alive_when_there_is_a_model(self):
         for k in range(24):
@@ -138,11 +143,9 @@ class TestPriority:
         scan()
         d = CustomerDormancy.objects.get(customer=dormant)
         assert 0 < d.p_alive < 1
-        spend_rank = 1.0  # the largest total of all buyers
-        expected = priority.priority_score(
-            days=200, spend_rank=spend_rank, purchase_days=3, is_key_account=True, p_alive=d.p_alive
-        )
-        assert d.priority_score == pytest.approx(expected, abs=1e-5)
+        # With a model, P is its p_alive; the value is worked by hand: the largest total of all buyers (M = 1),
+        # 3 purchase days (F = 3/24), a key account (K = 1): 100 × (0.6 + 0.2 + 0.1 × 3/24 + 0.1) = 91.25.
+        assert d.priority_score == pytest.approx(91.25 * d.p_alive, abs=1e-5)
 
     def test_it_ranks_a_frequent_buyer_silent_for_many_cycles_below_an_occasional_one(self):
         # The documented exception to "more purchase days, higher": the model reads a silence of 10 cycles as
