@@ -74,10 +74,11 @@ OBJECT_RULES = {
 class Refused(PermissionDenied):
     """A PermissionDenied that says why: `reason` is a sentence for the user, `action` the rule that refused."""
 
-    def __init__(self, action, reason):
+    def __init__(self, action, reason, obj=None):
         super().__init__(f"{action}: {reason}")
         self.action = action
         self.reason = reason
+        self.obj = obj  # the record refused, so the 403 page can link back to it
 
 
 def _role_labels(action):
@@ -143,7 +144,7 @@ def require(user, action, obj=None):
     """
     reason = refusal_reason(user, action, obj)
     if reason is not None:
-        raise Refused(action, reason)
+        raise Refused(action, reason, obj)
 
 
 def permission_required(action):

@@ -21,7 +21,10 @@ def healthz(request):
 
 
 def permission_denied(request, exception=None):
-    return render(request, "403.html", status=403)
+    """The product's 403: says why (a Refused carries the reason) and links back to the record refused."""
+    record = getattr(exception, "obj", None)
+    back_url = record.get_absolute_url() if hasattr(record, "get_absolute_url") else None
+    return render(request, "403.html", {"reason": getattr(exception, "reason", None), "back_url": back_url}, status=403)
 
 
 def page_not_found(request, exception=None):

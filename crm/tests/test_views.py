@@ -94,3 +94,21 @@ class TestErrorPages:
         assert "500" in html
         assert "/static/vendor/bootstrap/bootstrap.min.css" in html
         assert "boom" not in html  # no internals leak
+
+
+class TestRefusalsSayWhy:
+    def test_a_rep_editing_another_reps_customer_is_told_why_and_led_back(self, client_for, rep, other_rep):
+        from customers.models import Customer
+
+        customer = Customer.objects.create(code="C0001", name="北斗精機", assigned_rep=other_rep)
+        response = client_for(rep).get(f"/customers/{customer.pk}/edit/")
+        html = response.content.decode()
+        assert response.status_code == 403
+        assert "この顧客の担当ではないため" in html and "高橋 営業" in html
+        assert f'href="/customers/{customer.pk}/" data-testid="refusal-back"' in html
+
+    def test_a_role_refusal_names_the_roles_that_may(self, client_for, rep):
+        response = client_for(rep).get("/users/")
+        html = response.content.decode()
+        assert response.status_code == 403
+        assert "営業担当" in html and "管理者" in html and 'data-testid="refusal-back"' not in html
