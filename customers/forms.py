@@ -9,6 +9,7 @@ from crm.permissions import can
 from crm.roles import Role
 from customers import normalize
 from customers.models import Contact, Customer, Touchpoint
+from customers.tabular.uploads import clean_import_upload
 
 
 def validate_phone(value):
@@ -146,17 +147,13 @@ class TouchpointForm(forms.ModelForm):
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
         label=_("File"),
-        help_text=_("CSV (UTF-8 or Shift_JIS) or Excel (.xlsx) with the columns code, name, name_kana, phone, …"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
+        help_text=_("CSV (UTF-8, Shift_JIS or Excel's Unicode text) or Excel (.xlsx) with the columns code, name, "
+                    "name_kana, phone, …"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.tsv,.xlsx,.xlsm,text/csv"}),
     )
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith((".csv", ".txt", ".xlsx", ".xlsm")):
-            raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
-        if upload.size > 50 * 1024 * 1024:
-            raise forms.ValidationError(_("The file is larger than 50 MB."))
-        return upload
+        return clean_import_upload(self.cleaned_data["file"])
 
 
 class InquiryForm(forms.Form):

@@ -196,6 +196,9 @@ LOGGING = {
 
 # Mezame's own settings.
 MEZAME_INQUIRY_RATE_LIMIT = env("INQUIRY_RATE_LIMIT", default="5/h")
+# Largest customer or purchase file the upload forms accept (bytes); the commands read any size. Files are not
+# bound by DATA_UPLOAD_MAX_MEMORY_SIZE (Django streams them to disk), so this is the web limit.
+MEZAME_IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 # Days a double opt-in link from the inquiry form stays valid.
 MEZAME_INQUIRY_CONFIRM_DAYS = env.int("INQUIRY_CONFIRM_DAYS", default=7)
 # Days between the dormancy scan's full verification passes over the purchases (0: only on `scan_dormancy --full`).

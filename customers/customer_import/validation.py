@@ -143,15 +143,26 @@ class RepMatcher:
 
 
 class _RowChecker:
+    SHOWN_VALUE_LENGTH = 200  # characters of a cell repeated in an error or warning
+
     def __init__(self, plan, line, raw, matcher):
+        # NUL characters cannot be stored by PostgreSQL, not even in an error message: the checker sees them as
+        # ␀ and refuses the row (ParsedRow.raw keeps the cells as sent, for the rejected-rows file).
+        self.nul_columns = [c for c in COLUMNS if "\x00" in (raw.get(c) or "")]
+        if self.nul_columns:
+            raw = {k: (v or "").replace("\x00", "\N{SYMBOL FOR NULL}") for k, v in raw.items()}
         self.plan, self.line, self.raw, self.matcher = plan, line, raw, matcher
         self.values = {}
 
+    def shown(self, column):
+        value = self.raw.get(column, "")
+        return value if len(value) <= self.SHOWN_VALUE_LENGTH else value[: self.SHOWN_VALUE_LENGTH] + "…"
+
     def error(self, column, reason):
-        self.plan.errors.append(RowError(self.line, column, self.raw.get(column, ""), reason))
+        self.plan.errors.append(RowError(self.line, column, self.shown(column), reason))
 
     def warn(self, column, reason):
-        self.plan.warnings.append(RowError(self.line, column, self.raw.get(column, ""), reason))
+        self.plan.warnings.append(RowError(self.line, column, self.shown(column), reason))
 
     def has(self, column):
         return column in self.raw
@@ -160,11 +171,13 @@ class _RowChecker:
         return normalize.clean_text(self.raw.get(column, ""))
 
     def check_length(self, column, value, field_name):
-        limit = MAX_LENGTHS.get(field_name)
+        limit = MAX_LENGTHS.get(field_name) or Customer._meta.get_field(field_name).max_length
         if limit and len(value) > limit:
             self.error(column, _("Longer than %(limit)d characters.") % {"limit": limit})
 
     def run(self):
+        for column in self.nul_columns:
+            self.error(column, _("The cell contains a NUL character, which cannot be stored; the file may be damaged."))
         code = self.text("code").upper()
         if not code:
             self.error("code", _("The customer code is required."))
@@ -210,6 +223,8 @@ class _RowChecker:
                 validate_email(value)
             except ValidationError:
                 self.error("email", _("Not a valid e-mail address."))
+            else:
+                self.check_length("email", value, "email")  # the validator allows 320 characters, the column 254
         self.values["email"] = value
 
     def postal_code(self):

@@ -3,8 +3,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import MarketEvent, PriceChange, Product
-
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+from customers.tabular.uploads import clean_import_upload
 
 
 class PurchaseImportForm(forms.Form):
@@ -16,12 +15,7 @@ class PurchaseImportForm(forms.Form):
     create_missing_products = forms.BooleanField(label=_("Create products whose code is unknown"), required=False)
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith((".csv", ".txt", ".xlsx", ".xlsm")):
-            raise forms.ValidationError(_("Upload a CSV or Excel (.xlsx) file."))
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("The file is larger than 200 MB."))
-        return upload
+        return clean_import_upload(self.cleaned_data["file"])
 
 
 class ProductForm(forms.ModelForm):

@@ -8,7 +8,10 @@ Pipeline (the same SQL on PostgreSQL and SQLite; only the loading differs, see s
 2. each DISTINCT date / amount / quantity text is parsed once in Python (parsing.py) into small map
    tables; customer and product codes are resolved by a join on their folded form;
 3. errors (line, column, value, reason) are one UNION ALL query; a file with errors writes nothing unless
-   only_valid, in which case the bad rows come back as a CSV (ImportResult.rejected_csv);
+   only_valid, in which case the bad rows come back as a CSV (ImportResult.rejected_csv). Besides bad dates,
+   amounts, quantities and unknown codes, a row is refused for a text longer than its column (store,
+   order_ref, coupon_code, codes; measured after folding, as stored) and for a cell holding a NUL
+   character (which PostgreSQL cannot store; staging.py notes them while reading);
 4. INSERT … SELECT … ON CONFLICT (row_key) DO NOTHING, then the summaries of the affected customers.
 
 Row identity (row_key): "o:<order_ref>#<n>" where n is the row's position among the file's rows with that
@@ -27,8 +30,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from customers.models import Customer, ImportBatch, Product
-from customers.tabular import write_csv
+from customers.models import Customer, ImportBatch, Product, Purchase
+from customers.tabular import no_rows_error, write_csv
 
 from . import staging
 from .parsing import ValueParseError, parse_amount, parse_date, parse_quantity
@@ -37,11 +40,18 @@ from .summary import refresh_summaries_where
 
 logger = logging.getLogger(__name__)
 MAX_REPORTED_ERRORS = 1000
+MAX_REPORTED_VALUE = 200  # characters of a cell repeated in an error (a 100,000-character cell is not)
 DATE_MAP, AMOUNT_MAP, QUANTITY_MAP = "mz_purchase_dates", "mz_purchase_amounts", "mz_purchase_quantities"
-CUSTOMER_MAP, PRODUCT_MAP, BAD, AFFECTED = (
-    "mz_purchase_customers", "mz_purchase_products", "mz_purchase_bad", "mz_purchase_affected",
+CUSTOMER_MAP, PRODUCT_MAP, BAD, AFFECTED, NUL_CELLS = (
+    "mz_purchase_customers", "mz_purchase_products", "mz_purchase_bad", "mz_purchase_affected", "mz_purchase_nul",
 )
-TEMP_TABLES = (STAGE, DATE_MAP, AMOUNT_MAP, QUANTITY_MAP, CUSTOMER_MAP, PRODUCT_MAP, BAD, AFFECTED)
+TEMP_TABLES = (STAGE, DATE_MAP, AMOUNT_MAP, QUANTITY_MAP, CUSTOMER_MAP, PRODUCT_MAP, BAD, AFFECTED, NUL_CELLS)
+# Text columns checked against their database length, with their position in the error list.
+TEXT_LIMITS = tuple((COLUMNS.index(name) + 1, name, Purchase._meta.get_field(name).max_length)
+                    for name in ("store", "order_ref", "coupon_code"))
+NFKC_MAX_EXPANSION = 18  # characters one character can fold into (U+FDFA); composing only shortens
+CODE_LIMITS = {"customer_code": Customer._meta.get_field("code").max_length,
+               "product_code": Product._meta.get_field("code").max_length}
 
 
 @dataclass
@@ -127,8 +137,24 @@ def _build_maps(cursor, dia, today):
         cursor.execute(f"ANALYZE {DATE_MAP}, {AMOUNT_MAP}, {QUANTITY_MAP}, {CUSTOMER_MAP}, {PRODUCT_MAP}")
 
 
-def _error_sql(create_missing_customers, create_missing_products):
+def _too_long(limit):
+    return _("Longer than %(limit)d characters.") % {"limit": limit}
+
+
+def _columns_to_measure(cursor, dia):
+    """The text columns that may hold a value too long once folded, from one pass over the stage: folding
+    only shortens ASCII text, and lengthens other text at most NFKC_MAX_EXPANSION times. Usually none, so
+    the exact check (folding each distinct value) runs only for files that come near a limit."""
+    bounds = ", ".join(f"max(CASE WHEN {dia.octet_length(c)} = length({c}) THEN length({c}) "
+                       f"ELSE {NFKC_MAX_EXPANSION:d} * length({c}) END)" for _order, c, _limit in TEXT_LIMITS)
+    cursor.execute(f"SELECT {bounds} FROM {STAGE}")
+    return {column for (_order, column, limit), bound in zip(TEXT_LIMITS, cursor.fetchone(), strict=True)
+            if (bound or 0) > limit}
+
+
+def _error_sql(dia, create_missing_customers, create_missing_products, measured_columns=()):
     """(sql, params) listing every error as (line, column order, column, value, reason)."""
+    customer_limit, product_limit = CODE_LIMITS["customer_code"], CODE_LIMITS["product_code"]
     parts = [
         f"SELECT s.seq, 1, 'customer_code', s.customer_code, %s FROM {STAGE} s "
         f"JOIN {CUSTOMER_MAP} c ON c.raw = s.customer_code WHERE c.code = ''",
@@ -140,30 +166,53 @@ def _error_sql(create_missing_customers, create_missing_products):
         f"JOIN {AMOUNT_MAP} a ON a.raw = s.amount WHERE a.reason IS NOT NULL",
     ]
     params = [_("The customer code is missing.")]
+    parts += [
+        f"SELECT s.seq, 1, 'customer_code', s.customer_code, %s FROM {STAGE} s "
+        f"JOIN {CUSTOMER_MAP} c ON c.raw = s.customer_code WHERE length(c.code) > {customer_limit:d}",
+        f"SELECT s.seq, 3, 'product_code', s.product_code, %s FROM {STAGE} s "
+        f"JOIN {PRODUCT_MAP} p ON p.raw = s.product_code WHERE length(p.code) > {product_limit:d}",
+    ]
+    params += [_too_long(customer_limit), _too_long(product_limit)]
+    for order, column, limit in (t for t in TEXT_LIMITS if t[1] in measured_columns):
+        # Stored folded, so measured folded: NFKC lengthens some characters (㍿ is 株式会社) and shortens others
+        # (half-width ｶﾞ is ガ). Folded once per distinct text: a file has few stores and coupons.
+        parts.append(f"SELECT s.seq, {order:d}, '{column}', s.{column}, %s FROM {STAGE} s "
+                     f"JOIN (SELECT raw FROM (SELECT DISTINCT {column} AS raw FROM {STAGE}{dia.fence}) AS d "
+                     f"WHERE length({dia.fold('raw')}) > {limit:d}) AS long ON long.raw = s.{column}")
+        params.append(_too_long(limit))
+    parts.append(f"SELECT seq, position, name, value, %s FROM {NUL_CELLS}")
+    params.append(_("The cell contains a NUL character, which cannot be stored; the file may be damaged."))
     if not create_missing_customers:
         parts.append(
             f"SELECT s.seq, 1, 'customer_code', s.customer_code, %s FROM {STAGE} s "
-            f"JOIN {CUSTOMER_MAP} c ON c.raw = s.customer_code WHERE c.code <> '' AND c.id IS NULL"
+            f"JOIN {CUSTOMER_MAP} c ON c.raw = s.customer_code "
+            f"WHERE c.code <> '' AND c.id IS NULL AND length(c.code) <= {customer_limit:d}"
         )
         params.append(_("No customer has this code (import the customer first, or allow creating missing customers)."))
     if not create_missing_products:
         parts.append(
             f"SELECT s.seq, 3, 'product_code', s.product_code, %s FROM {STAGE} s "
-            f"JOIN {PRODUCT_MAP} p ON p.raw = s.product_code WHERE p.code <> '' AND p.id IS NULL"
+            f"JOIN {PRODUCT_MAP} p ON p.raw = s.product_code "
+            f"WHERE p.code <> '' AND p.id IS NULL AND length(p.code) <= {product_limit:d}"
         )
         params.append(_("No product has this code."))
     return " UNION ALL ".join(parts), params
 
 
-def _collect_errors(cursor, result, options):
-    sql, params = _error_sql(options["create_missing_customers"], options["create_missing_products"])
+def _reported_value(value):
+    return value if len(value) <= MAX_REPORTED_VALUE else value[:MAX_REPORTED_VALUE] + "…"
+
+
+def _collect_errors(cursor, dia, result, options):
+    sql, params = _error_sql(dia, options["create_missing_customers"], options["create_missing_products"],
+                             _columns_to_measure(cursor, dia))
     cursor.execute(f"CREATE TEMP TABLE {BAD} AS SELECT DISTINCT seq FROM ({sql}) AS e", params)
     cursor.execute(f"SELECT count(*) FROM {BAD}")
     result.error_rows = cursor.fetchone()[0]
     if not result.error_rows:
         return []
     cursor.execute(f"SELECT * FROM ({sql}) AS e ORDER BY 1, 2", params)
-    errors = [{"line": line, "column": column, "value": value, "reason": reason}
+    errors = [{"line": line, "column": column, "value": _reported_value(value), "reason": reason}
               for line, _order, column, value, reason in cursor.fetchall()]
     result.error_count = len(errors)
     result.errors = errors[:MAX_REPORTED_ERRORS]
@@ -273,20 +322,24 @@ def _insert_purchases(cursor, batch_id):
     return cursor.rowcount
 
 
-def _stage(cursor, dia, records, text):
-    """Rows into the stage table: whole-file COPY when PostgreSQL can parse the CSV itself, else row by row."""
-    if dia.is_postgres and text is not None:
+def _stage(cursor, dia, source):
+    """Rows into the stage table: whole-file COPY when PostgreSQL can parse the CSV itself, else row by row;
+    then the cells that held NUL characters into their own table, for the error query."""
+    total = None
+    if dia.is_postgres and source.text is not None:
         import psycopg2
 
         try:
             with transaction.atomic():
-                total = staging.copy_csv_text(cursor, text)
+                total = staging.copy_csv_text(cursor, source.text, source.delimiter)
         except (psycopg2.DataError, psycopg2.IntegrityError):
             total = None  # ragged rows: the Python reader reports them properly
-        if total is not None:
-            return total
-    staging.create_stage(cursor, dia)
-    return staging.load_stage(cursor, dia, records)
+    if total is None:
+        staging.create_stage(cursor, dia)
+        total = staging.load_stage(cursor, dia, source.records)
+    cursor.execute(dia.temp_table(NUL_CELLS, "seq integer, position integer, name text, value text"))
+    staging.load_rows(cursor, dia, NUL_CELLS, ("seq", "position", "name", "value"), source.nul_cells)
+    return total
 
 
 def _options(**kwargs):
@@ -307,14 +360,14 @@ def purchases_import(
 ):
     """Validate the file, then (unless dry_run, and only if valid or only_valid) write it atomically.
 
-    Raises customers.tabular.TableError when the file as a whole cannot be read (encoding, missing
-    columns); row problems are reported in the result instead.
+    Raises customers.tabular.TableError when the file as a whole cannot be read (encoding, missing or too
+    many columns, a header without rows); row problems are reported in the result instead.
     """
     today = today or timezone.localdate()
     options = _options(create_missing_customers=create_missing_customers, create_missing_products=create_missing_products)
     result = ImportResult(dry_run=dry_run)
-    encoding, file_format, records, text = staging.iter_records(data, filename)
-    result.encoding, result.file_format = encoding, file_format
+    source = staging.iter_records(data, filename)
+    result.encoding, result.file_format = source.encoding, source.file_format
     dia = staging.dialect()
     started = time.monotonic()
     with connection.cursor() as cursor:
@@ -326,13 +379,15 @@ def purchases_import(
                 cursor.execute("SET work_mem = '256MB'")
                 # Compiling these one-off statements costs more than it saves.
                 cursor.execute("SET jit = off")
-            result.total_rows = _stage(cursor, dia, records, text)
+            result.total_rows = _stage(cursor, dia, source)
+            if not result.total_rows:
+                raise no_rows_error()
             if dia.is_postgres:
                 cursor.execute(f"ANALYZE {STAGE}")  # temp tables are never auto-analyzed
             _progress(batch, 25, "staging", started)
             _build_maps(cursor, dia, today)
             _progress(batch, 40, "value maps", started)
-            errors = _collect_errors(cursor, result, options)
+            errors = _collect_errors(cursor, dia, result, options)
             result.valid_rows = result.total_rows - result.error_rows
             _count_missing(cursor, result)
             if only_valid and errors:

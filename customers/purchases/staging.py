@@ -8,12 +8,21 @@ The SQL that follows is shared by both databases; the few differences are in Dia
 import csv
 import hashlib
 import io
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
 from django.db import connection
 from django.utils.translation import gettext as _
 
-from customers.tabular import TableError, decode_csv_bytes, read_table
+from customers.tabular import (
+    MAX_COLUMNS,
+    TableError,
+    check_header,
+    csv_error,
+    decode_csv_bytes,
+    read_table,
+    sniff_delimiter,
+)
 
 from .parsing import fold
 
@@ -63,6 +72,15 @@ class Dialect:
         SQLite's nested-loop joins need it."""
         return "" if self.is_postgres else "PRIMARY KEY"
 
+    def octet_length(self, expression):
+        return f"octet_length({expression})" if self.is_postgres else f"length(CAST({expression} AS BLOB))"
+
+    @property
+    def fence(self):
+        """Ends a subquery so the planner keeps it whole: a condition outside is then evaluated on the
+        subquery's rows (e.g. once per DISTINCT value) rather than pushed into it (once per row)."""
+        return " OFFSET 0" if self.is_postgres else " LIMIT -1 OFFSET 0"
+
     def temp_table(self, name, columns_sql):
         return f"CREATE TEMP TABLE {name} ({columns_sql})"
 
@@ -95,24 +113,59 @@ def _positions(header):
     return [canonical.index(c) if c in canonical else None for c in COLUMNS]
 
 
+@dataclass
+class Source:
+    """A purchases file opened for staging. `records` yields [line_no, 8 raw strings]; `text` is the decoded
+    CSV for PostgreSQL's COPY (None for XLSX); `nul_cells` fills, as the records are read, with
+    (line, column position, column, value) for cells holding NUL characters, which PostgreSQL cannot store:
+    the records carry them as ␀ and the importer reports them as row errors."""
+
+    encoding: str
+    file_format: str
+    records: object
+    text: str | None = None
+    delimiter: str = ","
+    nul_cells: list = field(default_factory=list)
+
+
+NUL_SHOWN_AS = "\N{SYMBOL FOR NULL}"
+
+
+def _without_nul(records, nul_cells):
+    for record in records:
+        for position, value in enumerate(record[1:]):
+            if "\x00" in value:
+                shown = value.replace("\x00", NUL_SHOWN_AS)
+                nul_cells.append((record[0], position + 1, COLUMNS[position], shown))
+                record[position + 1] = shown
+        yield record
+
+
 def iter_records(data, filename):
-    """(encoding, file_format, iterator of [line_no, 8 raw strings], decoded CSV text or None for XLSX).
-    Blank lines are skipped; the header is line 1. Raises TableError for a file that cannot be read."""
+    """A Source for the bytes. Blank lines are skipped; the header is line 1.
+    Raises TableError for a file that cannot be read (encoding, damaged or too wide header, no columns)."""
     if filename.lower().endswith((".xlsx", ".xlsm")) or data[:4] == b"PK\x03\x04":
         table = read_table(data, filename)
         positions = _positions(table.header)
         names = [table.header[i] if i is not None else None for i in positions]
         records = ([line] + [row.get(n, "") if n else "" for n in names] for line, row in table.rows)
-        return "", "xlsx", records, None
+        source = Source("", "xlsx", None)
+        source.records = _without_nul(records, source.nul_cells)
+        return source
     text, encoding = decode_csv_bytes(data)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    delimiter = sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
         raise TableError(_("The file is empty.")) from None
+    except csv.Error as exc:
+        raise csv_error(exc, 1) from exc
+    check_header(header)
     positions = _positions(header)
 
     def records():
+        line = 1
         try:
             for line, values in enumerate(reader, start=2):
                 if not "".join(values).strip():
@@ -120,9 +173,11 @@ def iter_records(data, filename):
                 width = len(values)
                 yield [line] + [values[i] if i is not None and i < width else "" for i in positions]
         except csv.Error as exc:
-            raise TableError(_("The CSV file is malformed: %(error)s") % {"error": exc}) from exc
+            raise csv_error(exc, line + 1) from exc
 
-    return encoding, "csv", records(), text
+    source = Source(encoding, "csv", None, text=text, delimiter=delimiter)
+    source.records = _without_nul(records(), source.nul_cells)
+    return source
 
 
 def create_stage(cursor, dia, extra_columns=0):
@@ -134,14 +189,23 @@ def create_stage(cursor, dia, extra_columns=0):
     cursor.execute(dia.temp_table(STAGE, ", ".join(columns)))
 
 
-def copy_csv_text(cursor, text):
+# COPY FROM STDIN ends at a line holding only "\." even in CSV format: the rows after it would vanish.
+_END_OF_COPY = re.compile(r"(?:\A|[\r\n])\\\.(?:[\r\n]|\Z)")
+DELIMITER_SQL = {",": "','", "\t": "E'\\t'"}
+
+
+def copy_csv_text(cursor, text, delimiter=","):
     """PostgreSQL fast path: hand the whole CSV text to COPY, which parses it in C. The identity column
     numbers the records in file order from 2 (the header is line 1), as the Python reader would.
-    Returns the row count, or None when the file needs the Python path (blank lines, ragged rows):
-    the caller must run this inside a savepoint, since a failed COPY aborts the transaction."""
-    if "\n\n" in text.replace("\r\n", "\n").rstrip("\r\n"):
+    Returns the row count, or None when the file needs the Python path (blank lines, ragged rows, NUL
+    characters, an end-of-copy marker, a very wide header): the caller must run this inside a savepoint,
+    since a failed COPY aborts the transaction."""
+    if ("\n\n" in text.replace("\r\n", "\n").rstrip("\r\n") or "\x00" in text
+            or ("\\." in text and _END_OF_COPY.search(text))):
         return None
-    header = next(csv.reader(io.StringIO(text[: text.find("\n") + 1 if "\n" in text else len(text)])), [])
+    header = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+    if len(header) > MAX_COLUMNS:
+        return None  # trailing empty header cells would each become a stage column
     positions = _positions(header)
     targets, used = [], set()
     for index, name in enumerate(header):
@@ -163,7 +227,9 @@ def copy_csv_text(cursor, text):
             names.append(target)
     known = [n for n in names if not n.startswith("unused_")]
     cursor.copy_expert(
-        f"COPY {STAGE} ({', '.join(names)}) FROM STDIN WITH (FORMAT csv, HEADER true, FORCE_NOT_NULL ({', '.join(known)}))",
+        f"COPY {STAGE} ({', '.join(names)}) FROM STDIN WITH (FORMAT csv, HEADER true, "
+        f"DELIMITER {DELIMITER_SQL[delimiter]}, "
+        f"FORCE_NOT_NULL ({', '.join(known)}))",
         io.StringIO(text),
     )
     cursor.execute(f"SELECT count(*) FROM {STAGE}")

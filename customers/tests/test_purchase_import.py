@@ -1,5 +1,6 @@
 """The purchases importer: the sample's bad rows, atomicity, only-valid imports, idempotent re-import,
 creating missing customers, every accepted format, and the PostgreSQL COPY path."""
+import codecs
 import datetime as dt
 import io
 from decimal import Decimal
@@ -228,6 +229,34 @@ class TestPostgresCopyPath:
 
         assert copies[0].startswith(f"COPY {staging.STAGE} (seq, customer_code")
         assert [(e["line"], e["value"]) for e in result.errors] == [(4, "2025-02-30")]
+
+
+    def test_it_reads_an_end_of_copy_marker_as_a_row_not_as_the_end_of_the_file(self, after_sample, catalogue,
+                                                                                  copies):
+        # COPY FROM STDIN stops at a line holding only a backslash and a dot: the lines after it would silently vanish.
+        data = csv_bytes("C0001,2025-01-10,P-100,1,980,,A-1,", "\\.", "C0002,2025-01-10,P-100,1,980,,A-2,")
+        result = purchases_import(data=data, filename="p.csv", only_valid=True)
+
+        assert copies[0].startswith(f"COPY {staging.STAGE} (seq, customer_code")
+        assert (result.total_rows, result.created) == (3, 2)
+        assert {e["line"] for e in result.errors} == {3}
+
+    def test_it_falls_back_to_row_copy_for_nul_characters_and_reports_the_cell(self, after_sample, catalogue, copies):
+        data = csv_bytes("C0001,2025-01-10,P-100,1,980,本\x00店,A-1,", "C0002,2025-01-10,P-100,1,980,,A-2,")
+        result = purchases_import(data=data, filename="p.csv")
+
+        assert copies[0].startswith(f"COPY {staging.STAGE} (seq, customer_code")
+        assert result.errors == [{"line": 2, "column": "store", "value": "本\N{SYMBOL FOR NULL}店",
+                                  "reason": "The cell contains a NUL character, which cannot be stored; the file "
+                                            "may be damaged."}]
+
+    def test_it_copies_excel_unicode_text_whole_with_a_tab_delimiter(self, after_sample, catalogue, copies):
+        text = (HEADER + "C0001\t2025-01-10\tP-100\t1\t980\t𠮷野家\tA-1\t\n").replace(",", "\t")
+        result = purchases_import(data=codecs.BOM_UTF16_LE + text.encode("utf-16-le"), filename="p.txt")
+
+        assert "HEADER true, DELIMITER E'\\t'" in copies[0]
+        assert (result.encoding, result.created) == ("utf-16", 1)
+        assert Purchase.objects.get().store == "𠮷野家"
 
 
 class TestLineNumbers:
