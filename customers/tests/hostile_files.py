@@ -7,14 +7,17 @@ Each HostileFile says what a correct importer does with it:
 - CLEAN: every row imported, the values of `stored` exactly as written in the file.
 The same kinds of hostility go to both importers: random bytes, empty files, a header without rows, UTF-16
 with and without BOM, NUL characters (header and cells), 10,000 columns, 100,000-character cells, spreadsheet
-formulas, emoji and characters outside the BMP (𠮷). The 50 MB + 1 byte upload is oversized_upload().
+formulas, emoji and characters outside the BMP (𠮷); CSV, and XLSX where the hazard exists there too. The 50 MB + 1 byte upload is oversized_upload().
 
 Fixtures the files assume: purchases refer to customers C0001 and C0002 and product P001; customer files
 create customers H0001… from nothing. Purchase dates are in 2024 (in the past on any test run).
 """
 import codecs
+import io
 import random
 from dataclasses import dataclass, field
+
+from openpyxl import Workbook
 
 FILE_ERROR, ROW_ERRORS, CLEAN = "file_error", "row_errors", "clean"
 NUL = "\x00"
@@ -59,6 +62,16 @@ def _csv(header, rows, *, delimiter=",", newline="\r\n"):
 
     lines = [delimiter.join(cell(v) for v in header)] + [delimiter.join(cell(v) for v in row) for row in rows]
     return newline.join(lines) + newline
+
+
+def _xlsx(header, rows):
+    workbook = Workbook()
+    sheet = workbook.active
+    for row in [header, *rows]:
+        sheet.append(list(row))
+    stream = io.BytesIO()
+    workbook.save(stream)
+    return stream.getvalue()
 
 
 def _random_bytes(seed, size=4096):
@@ -106,6 +119,11 @@ def _common(kind, header, good_rows):
         HostileFile(f"{kind}-trailing-empty-columns", f"{kind}.csv",
                     _csv([*header, *([""] * WIDE_COLUMNS)], [[*row, *([""] * WIDE_COLUMNS)] for row in good_rows])
                     .encode(), CLEAN, rows=len(good_rows)),
+        HostileFile(f"{kind}-xlsx-header-only", f"{kind}.xlsx", _xlsx(header, []), FILE_ERROR, "no data rows"),
+        HostileFile(f"{kind}-xlsx-10000-columns", f"{kind}.xlsx",
+                    _xlsx([*header, *(f"extra_{i}" for i in range(WIDE_COLUMNS))], good_rows[:1]), FILE_ERROR,
+                    f"The file has {len(header) + WIDE_COLUMNS} columns"),
+        HostileFile(f"{kind}-xlsx", f"{kind}.xlsx", _xlsx(header, good_rows), CLEAN, rows=len(good_rows)),
         HostileFile(f"{kind}-long-cell-in-unused-column", f"{kind}.csv",
                     _csv([*header, "memo"], [[*row, "長" * LONG_CELL] for row in good_rows]).encode(), CLEAN,
                     rows=len(good_rows)),
