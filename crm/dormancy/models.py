@@ -19,6 +19,7 @@ __all__ = [
     "DormancyRule",
     "DormancyStatus",
     "ModelFit",
+    "RankingEvaluation",
     "RuleCode",
     "ScanRun",
     "StatusChange",
@@ -60,6 +61,9 @@ class CustomerDormancy(models.Model):
     exclusion_reason = models.CharField(_("why excluded"), max_length=30, blank=True)
     p_alive = models.FloatField(_("probability still active"), null=True)
     expected_purchases_90d = models.FloatField(_("expected purchases in 90 days"), null=True)
+    # The learned model's calibrated chance of buying within the horizon (crm.dormancy.learned); NULL while the
+    # rule is in force, and for customers who are not scored.
+    return_probability = models.FloatField(_("chance of buying again"), null=True)
     next_expected_purchase_on = models.DateField(_("next expected purchase"), null=True, blank=True)
     as_of = models.DateField(_("as of"))
 
@@ -259,3 +263,36 @@ class ModelFit(models.Model):
 
     def __str__(self):
         return f"BG/NBD {self.fitted_on}: r={self.r:.3f} α={self.alpha:.3f} a={self.a:.3f} b={self.b:.3f}"
+
+
+class RankingEvaluation(models.Model):
+    """The weekly back-test of the win-back ranking and the priority it put in force (crm.dormancy.ranking).
+
+    `figures` is the back-test as `manage.py backtest_ranking --json` writes it; `model` the learned model fitted
+    for `as_of` (crm.dormancy.learned.ReturnModel) when it is in force, else empty.
+    """
+
+    class Method(models.TextChoices):
+        RULE = "rule", _("Rule: most recently dormant first, big and frequent buyers first")
+        LEARNED = "learned", _("Learned from this company's purchase history")
+
+    as_of = models.DateField(_("as of"))
+    horizon_days = models.PositiveSmallIntegerField(_("horizon (days)"))
+    cutoff = models.DateField(_("cut-off"))
+    method = models.CharField(_("priority in force"), max_length=10, choices=Method.choices)
+    why = models.CharField(_("why"), max_length=30, blank=True)
+    figures = models.JSONField(_("back-test figures"), default=dict)
+    model = models.JSONField(_("learned model"), default=dict, blank=True)
+    seconds = models.FloatField(_("seconds"), default=0)
+    created_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("ranking evaluation")
+        verbose_name_plural = _("ranking evaluations")
+        ordering = ["-as_of", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["as_of", "horizon_days"], name="ranking_evaluation_as_of_horizon_uniq")
+        ]
+
+    def __str__(self):
+        return f"ranking {self.as_of} ({self.horizon_days} days): {self.method}"

@@ -8,8 +8,10 @@ STEPS run in order on a ScanContext, each a few set-based statements:
    only the purchases that crossed a window boundary; weekly or with full=True one pass over 730 days of
    purchases), stale summaries repaired, a past as_of handled (crm.dormancy.figures);
 2. fit_and_score_model — BG/NBD fit on the distinct (x, t_x, T) of all buyers, scores COPied to a temp table;
-3. classify — ONE statement builds the staging table: status, rule, reason, scores, priority, since-dates;
-4. record_changes — one INSERT … SELECT of the status changes; the current state rewritten whole for a new date
+3. choose_ranking — the priority in force: the brief's rule, or the model learned from the company's history where
+   its weekly back-test beats the rule (crm.dormancy.ranking; the back-test and fit run at most once a week);
+4. classify — ONE statement builds the staging table: status, rule, reason, scores, priority, since-dates;
+5. record_changes — one INSERT … SELECT of the status changes; the current state rewritten whole for a new date
    (every day count and score moves), or for the same date only the rows that differ.
 Later features extend the scan by adding steps (`register_step`): e.g. queue outreach for customers who became
 dormant in this run (StatusChange rows with scan_run=ctx.run).
@@ -32,7 +34,7 @@ from django.utils import timezone
 
 from crm import sql
 
-from . import figures, rules, scoring, services, stage
+from . import figures, ranking, rules, scoring, services, stage
 from .models import CustomerDormancy, DormancyStatus, ScanRun, StatusChange
 
 logger = logging.getLogger(__name__)
@@ -55,6 +57,9 @@ class ScanContext:
     step_seconds: dict = field(default_factory=dict)
     # The relation holding every customer's purchase figures at as_of (set by refresh_figures).
     figures: str = ""
+    # The ranking in force (set by choose_ranking): its RankingEvaluation, and the learned model or None (the rule).
+    ranking: object = None
+    return_model: object = None
 
 
 # ---------------------------------------------------------------- steps
@@ -77,6 +82,12 @@ def refresh_figures(ctx):
 def fit_and_score_model(ctx):
     """Fit BG/NBD on every buyer (weeks), store the fit, and score each distinct (x, t_x, T): see scoring."""
     ctx.counts["model"] = scoring.fit_and_score(figures=ctx.figures, as_of=ctx.as_of)
+
+
+def choose_ranking(ctx):
+    """The priority in force — the brief's rule or the model learned from this company's history — back-tested
+    weekly on that history (evaluated at most once a week, in this transaction): see ranking."""
+    ctx.ranking, ctx.return_model, ctx.counts["ranking"] = ranking.ranking_for_scan(as_of=ctx.as_of, rule_set=ctx.rules)
 
 
 def classify(ctx):
@@ -176,7 +187,7 @@ def _write_differences(ctx, current, values):
     return {"updated": updated, "inserted": inserted, "deleted": deleted}
 
 
-STEPS = [prepare_rules, refresh_figures, fit_and_score_model, classify, record_changes]
+STEPS = [prepare_rules, refresh_figures, fit_and_score_model, choose_ranking, classify, record_changes]
 
 
 def register_step(step, *, after=None):

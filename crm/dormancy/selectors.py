@@ -3,7 +3,7 @@ from django.db.models import F
 
 from customers.models import Customer
 
-from . import priority, reasons
+from . import priority, ranking, reasons
 from .models import CustomerDormancy, DormancyRule, DormancyStatus, ModelFit, RuleCode, ScanRun, StatusChange
 
 TARGET_STATUSES = [DormancyStatus.DORMANT, DormancyStatus.AT_RISK]
@@ -45,6 +45,7 @@ def customer_dormancy_panel(customer, user=None):
         "approach": reasons.approach_for(dormancy.reason) if dormancy else "",
         "explanation": reasons.EXPLANATIONS.get(dormancy.reason, "") if dormancy else "",
         "exclusion_label": priority.EXCLUSION_LABELS.get(dormancy.exclusion_reason, "") if dormancy else "",
+        "rank": ranking.rank_explanation(dormancy, customer),  # why this rank: the model's largest factors, or the rule's
     }
 
 

@@ -2,7 +2,8 @@
 
     CREATE TEMP TABLE dormancy_scan_stage AS
     SELECT …status, rule (rules.classify_sql) → reason (reasons) → model scores (join on the scoring table) →
-           priority and exclusion (priority) → since-dates (against the current CustomerDormancy row)
+           return probability, priority and exclusion (priority, by the ranking in force) → since-dates
+           (against the current CustomerDormancy row)
 
 `previous_status` is the customer's current status (NULL without a current row): record_changes reads the
 changes from it without joining again.
@@ -18,7 +19,7 @@ STAGE = "dormancy_scan_stage"
 STATE_COLUMNS = [
     "status", "rule", "applied_rule_id", "reason", "dormant_since", "status_since", "days_since_last_purchase",
     "priority_score", "is_excluded", "exclusion_reason", "p_alive", "expected_purchases_90d",
-    "next_expected_purchase_on",
+    "next_expected_purchase_on", "return_probability",
 ]
 DEFAULT_INACTIVITY_DAYS = 180
 
@@ -39,7 +40,6 @@ def create_stage(ctx, *, figures):
     classify, classify_params = rules.classify_sql(rules=ctx.rules, as_of=as_of, figures=figures)
     reason, reason_params = reasons.reason_case_sql(alias="k")
     exclusion, exclusion_params = priority.exclusion_sql("k", ctx.rules)
-    score, score_params = priority.score_sql("r", exp_sql=lambda x: f"EXP({x})")
     inactivity_days, inactivity_params = _inactivity_days_case(ctx)
     default_days = next(
         (r.days for r in ctx.rules if r.code == RuleCode.INACTIVITY and r.is_default and r.days),
@@ -78,12 +78,12 @@ def create_stage(ctx, *, figures):
         as_of, as_of, RuleCode.INACTIVITY.value, RuleCode.LOST.value, *fresh_params, *fresh_params,
         *reason_params, *exclusion_params, *classify_params, as_of,
     ]
-    scored = (
-        f"SELECT r.*, {sql.round_float(score, priority.SCORE_DECIMALS)} AS priority_score, "
-        f"(r.exclusion_reason <> '') AS is_excluded FROM ({inner}) r"
+    # Priority by the ranking in force (the rule, or the learned model the weekly back-test chose: crm.dormancy.ranking).
+    scored, scored_params = priority.ranked_sql(
+        inner, inner_params, as_of=as_of, model=getattr(ctx, "return_model", None)
     )
     sql.execute(f"DROP TABLE IF EXISTS {STAGE}")
-    sql.execute(sql.temp_table(STAGE, scored), [*score_params, *inner_params])
+    sql.execute(sql.temp_table(STAGE, scored), scored_params)
     if sql.is_postgres():
         sql.execute(f"ANALYZE {STAGE}")  # read whole by hash joins: no index needed
     else:

@@ -9,7 +9,7 @@ from crm.pagination import CappedPaginator
 from crm.permissions import can, permission_required, require
 from customers.export import FORMATS, export_write
 
-from . import priority, reasons, selectors, services
+from . import priority, ranking, reasons, selectors, services
 from .forms import DormancyRuleForm, DormantFilter, OverrideForm
 from .models import DormancyRule
 
@@ -68,7 +68,10 @@ def rules(request):
         )
         messages.success(request, _("Override added: adjust it and check the preview before saving."))
         return redirect("dormancy:rule_edit", pk=override.pk)
-    context = {"groups": selectors.rules_by_code(), "form": form, "as_of": selectors.last_scan_as_of()}
+    context = {
+        "groups": selectors.rules_by_code(), "form": form, "as_of": selectors.last_scan_as_of(),
+        "ranking": ranking.ranking_overview(),
+    }
     return render(request, "dormancy/rules.html", context, status=400 if form.errors else 200)
 
 

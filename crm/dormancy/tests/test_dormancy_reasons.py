@@ -136,20 +136,22 @@ class TestPriority:
         assert self.score(top) == pytest.approx(61.069924, abs=1e-5)
         assert self.score(bottom) == pytest.approx(8.198939, abs=1e-5)
 
-    def test_it_weights_the_value_by_the_models_p_alive_when_there_is_a_model(self):
+    def test_it_does_not_read_p_alive_when_there_is_a_model(self):
         for k in range(24):
             customer_with([5 + 9 * k, 60 + 9 * k, 200 + 9 * k][: 1 + k % 3], amount=4_000 + 500 * k)
         dormant = customer_with([400, 300, 200], amount=50_000, is_key_account=True)
         scan()
         d = CustomerDormancy.objects.get(customer=dormant)
         assert 0 < d.p_alive < 1
-        # With a model, P is its p_alive; the value is worked by hand: the largest total of all buyers (M = 1),
-        # 3 purchase days (F = 3/24), a key account (K = 1): 100 × (0.6 + 0.2 + 0.1 × 3/24 + 0.1) = 91.25.
-        assert d.priority_score == pytest.approx(91.25 * d.p_alive, abs=1e-5)
+        # The rule (too little history for the learned model): P = e^(-200/365) = 0.578137 whatever p_alive says;
+        # the largest total of all buyers (M = 1), 3 purchase days (F = 3/24), a key account (K = 1):
+        # 100 × 0.578137 × (0.6 + 0.2 + 0.1 × 3/24 + 0.1) = 52.755.
+        assert d.priority_score == pytest.approx(52.754960, abs=1e-5)
+        assert d.return_probability is None
 
-    def test_it_ranks_a_frequent_buyer_silent_for_many_cycles_below_an_occasional_one(self):
-        # The documented exception to "more purchase days, higher": the model reads a silence of 10 cycles as
-        # a likely loss, and that is what lets the score beat recency at predicting who comes back.
+    def test_it_ranks_a_frequent_buyer_above_an_occasional_one_silent_as_long(self):
+        # "Big and frequent buyers first" at the same silence, although BG/NBD reads 10 missed cycles as a likely
+        # loss (its p_alive is lower): p_alive put one-time and occasional buyers first on real data (docs/ranking.md).
         for k in range(24):
             customer_with([5 + 9 * k, 60 + 9 * k, 200 + 9 * k][: 1 + k % 3], amount=4_000 + 500 * k)
         frequent = customer_with(list(range(200, 500, 20)), amount=2_000)  # 15 days, every 20 days
@@ -157,7 +159,7 @@ class TestPriority:
         scan()
         f, o = (CustomerDormancy.objects.get(customer=c) for c in (frequent, occasional))
         assert f.p_alive < o.p_alive
-        assert f.priority_score < o.priority_score
+        assert f.priority_score > o.priority_score
 
     def test_it_gives_no_score_to_active_customers(self):
         c = customer_with([5])
@@ -166,9 +168,9 @@ class TestPriority:
 
 
 class TestPriorityFormula:
-    """The formula itself: monotone in each figure at the same chance of return, within 0–100."""
+    """The rule itself: falls with the silence, rises with spend, purchase days and key account, within 0–100."""
 
-    base = {"days": 200, "spend_rank": 0.5, "purchase_days": 6, "is_key_account": False, "p_alive": 0.4}
+    base = {"days": 200, "spend_rank": 0.5, "purchase_days": 6, "is_key_account": False}
 
     def score(self, **changes):
         return priority.priority_score(**{**self.base, **changes})
@@ -180,15 +182,15 @@ class TestPriorityFormula:
         assert self.score(purchase_days=2) < self.score(purchase_days=6) < self.score(purchase_days=24)
         assert self.score(purchase_days=30) == self.score(purchase_days=24)
 
-    def test_it_rises_with_the_chance_of_return_and_for_key_accounts(self):
-        assert self.score(p_alive=0.2) < self.score(p_alive=0.4) < self.score(is_key_account=True)
+    def test_it_rises_for_key_accounts(self):
+        assert self.score() < self.score(is_key_account=True)
 
-    def test_it_falls_with_the_days_of_silence_without_a_model(self):
-        assert self.score(p_alive=None, days=100) > self.score(p_alive=None, days=200) > self.score(p_alive=None, days=900) > 0
+    def test_it_falls_with_the_days_of_silence(self):
+        assert self.score(days=100) > self.score(days=200) > self.score(days=900) > 0
 
     def test_it_stays_within_0_and_100(self):
-        assert self.score(p_alive=1.0, spend_rank=1.0, purchase_days=24, is_key_account=True) == pytest.approx(100)
-        assert self.score(p_alive=0.0, spend_rank=0.0, purchase_days=1) == 0
+        assert self.score(days=0, spend_rank=1.0, purchase_days=24, is_key_account=True) == pytest.approx(100)
+        assert 0 < self.score(days=3650, spend_rank=0.0, purchase_days=1) < 1
 
 
 class TestExclusions:
