@@ -1,4 +1,4 @@
-"""Core views: home, health, error pages."""
+"""Core views: the home page (a landing page per role), health, error pages."""
 from django.contrib.auth.decorators import login_not_required
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -6,10 +6,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from .health import health_report
+from .home import home_sections
 
 
 def home(request):
-    return render(request, "crm/home.html")
+    """Each user's landing page: the sections the apps registered for the user's role (see crm/home.py)."""
+    return render(request, "crm/home.html", {"sections": home_sections(user=request.user)})
 
 
 @login_not_required

@@ -5,3 +5,20 @@ from django.utils.translation import gettext_lazy as _
 class CustomersConfig(AppConfig):
     name = "customers"
     verbose_name = _("Customers")
+
+    def ready(self):
+        # The home page's sections of the customer master (see crm/home.py and customers/home.py).
+        from crm.home import register_home_section
+        from crm.roles import Role
+
+        from . import home
+
+        rep, maintainer = {Role.SALES_REP}, {Role.LIST_MAINTAINER}
+        register_home_section("phone-lookup", template="customers/home/phone_lookup.html", context=home.phone_lookup,
+                              roles=rep, order=0, wide=True)
+        register_home_section("touchpoints", template="customers/home/recent_touchpoints.html",
+                              context=home.my_recent_touchpoints, roles=rep, order=30)
+        register_home_section("data-quality", template="customers/home/data_quality.html", context=home.data_quality,
+                              roles=maintainer, order=10)
+        register_home_section("imports", template="customers/home/latest_imports.html", context=home.latest_imports,
+                              roles=maintainer, order=20)

@@ -1,11 +1,17 @@
-"""Filters of the customer list; the export button reuses them so a file holds exactly what the list shows."""
+"""Filters of the customer list; the export button reuses them so a file holds exactly what the list shows.
+
+Every select starts with 「すべて」 (crm.forms.AllChoiceFilterSet). The "missing" filter is the list maintainer's
+data-quality queue on the home page: each of its counts links here.
+"""
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils.dates import MONTHS
 from django.utils.translation import gettext_lazy as _
 
 from crm.choices import DormancyStatus
+from crm.forms import AllChoiceFilterSet
 from customers import normalize, selectors
 from customers.models import Customer, Tag
 
@@ -31,11 +37,24 @@ SORT_FIELDS = {
     "last_purchase": ["purchase_summary__last_purchase_on", "code"],
     "-last_purchase": ["-purchase_summary__last_purchase_on", "code"],
 }
+# What a live customer (not retired) lacks; retired customers are not kept up to date, so they are left out.
+MISSING_CONDITIONS = {
+    "phone": Q(phone_key="", mobile_key=""),
+    "email": Q(email_key=""),
+    "address": Q(address=""),
+    "rep": Q(assigned_rep__isnull=True),
+}
+MISSING_CHOICES = [
+    ("phone", _("No phone number")),
+    ("email", _("No e-mail address")),
+    ("address", _("No address")),
+    ("rep", _("No rep")),
+]
 MONTH_CHOICES = list(MONTHS.items())  # lazy month names: 1月 … 12月 in Japanese, January … in English
 PREFECTURE_CHOICES = [(p, p) for p in normalize.PREFECTURES]
 
 
-class CustomerFilter(django_filters.FilterSet):
+class CustomerFilter(AllChoiceFilterSet):
     q = django_filters.CharFilter(
         label=_("Search"),
         method="filter_search",
@@ -62,6 +81,7 @@ class CustomerFilter(django_filters.FilterSet):
     )
     source = django_filters.ChoiceFilter(label=_("Source"), choices=Customer.Source.choices)
     consent = django_filters.ChoiceFilter(label=_("Consent"), choices=CONSENT_CHOICES, method="filter_consent")
+    missing = django_filters.ChoiceFilter(label=_("Missing data"), choices=MISSING_CHOICES, method="filter_missing")
     sort = django_filters.ChoiceFilter(label=_("Sort by"), choices=SORT_CHOICES, method="filter_sort", empty_label=None)
 
     class Meta:
@@ -84,6 +104,9 @@ class CustomerFilter(django_filters.FilterSet):
 
     def filter_sort(self, queryset, name, value):
         return queryset.order_by(*SORT_FIELDS.get(value, ["code"]))
+
+    def filter_missing(self, queryset, name, value):
+        return queryset.filter(MISSING_CONDITIONS[value]).exclude(lifecycle=Customer.Lifecycle.RETIRED)
 
     def filter_unassigned(self, queryset, name, value):
         return queryset.filter(assigned_rep__isnull=True) if value else queryset

@@ -5,6 +5,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from crm.forms import label_empty_choices
 from crm.permissions import can
 from crm.roles import Role
 from customers import normalize
@@ -44,7 +45,11 @@ class CustomerForm(forms.ModelForm):
             "tags": forms.CheckboxSelectMultiple,
             "prefecture": forms.Select(choices=[("", "---------"), *[(p, p) for p in normalize.PREFECTURES]]),
         }
-        help_texts = {"code": _("Leave empty to have one assigned (P000123).")}
+        help_texts = {
+            "code": _("Leave empty to have one assigned (P000123)."),
+            # Sorting and search leave a legal form out anyway (normalize.kana_key); the help says the custom.
+            "name_kana": _("The reading without the legal form, e.g. ヤマダケンザイ for 株式会社山田建材."),
+        }
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -70,6 +75,7 @@ class CustomerForm(forms.ModelForm):
                 ]
         if self.instance.pk:
             self.fields["code"].disabled = True  # other systems know the customer by its code
+        label_empty_choices(self)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
@@ -133,6 +139,7 @@ class TouchpointForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["channel"].choices = [c for c in self.fields["channel"].choices if c[0] != Touchpoint.Channel.WEB]
+        label_empty_choices(self)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(_row("department", "channel", cols="col-6"), "summary")

@@ -78,7 +78,11 @@ def make_profile(rng, fake, index, cohort):
     form, form_kana, _ = _weighted(rng, [(f, f[2]) for f in LEGAL_FORMS])
     before = rng.random() < 0.6  # 株式会社佐藤工務店 or 佐藤工務店株式会社
     name = f"{form}{last}{word}" if before else f"{last}{word}{form}"
-    kana = f"{form_kana} {last_kana}{word_kana}" if before else f"{last_kana}{word_kana} {form_kana}"
+    # 会社名フリガナ as usually written, without the legal form; every fifth as some ledgers carry it, with the
+    # form, which the kana key (customers.normalize.kana_key) leaves out when sorting.
+    kana = f"{last_kana}{word_kana}"
+    if index % 5 == 0:
+        kana = f"{form_kana} {kana}" if before else f"{kana} {form_kana}"
     fiscal = _weighted(rng, [(3, 50), (12, 15), (9, 10), (6, 8), (5, 5), (8, 5), (10, 4), (2, 3)])
     return Profile(index, cohort, "company", name, kana, industry, pref_name, city, area_code, store,
                    last_romaji.lower(), fiscal, tags=[industry])

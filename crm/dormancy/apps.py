@@ -1,7 +1,8 @@
 """The dormancy engine as its own app (label `dormancy`): it reads customers and purchases, customers never read it.
 
 It sits above customers (crm ← customers ← dormancy ← campaigns / visits / dashboard), so what it adds to the
-customers' screens goes through their registries: the card's dormancy panel is registered here.
+customers' screens goes through their registries: the card's dormancy panel and the home page's dormancy sections
+are registered here.
 """
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
@@ -21,3 +22,16 @@ class DormancyConfig(AppConfig):
             "dormancy", template="dormancy/partials/customer_dormancy.html",
             context=selectors.customer_dormancy_panel, permission="dormancy.view", order=10,
         )
+        self.register_home_sections()
+
+    def register_home_sections(self):
+        """The home page's dormancy sections (crm/home.py): a rep's targets, the manager's status counts."""
+        from crm.home import register_home_section
+        from crm.roles import Role
+
+        from . import home
+
+        register_home_section("dormancy-targets", template="dormancy/home/my_targets.html", context=home.my_targets,
+                              roles={Role.SALES_REP}, order=10)
+        register_home_section("dormancy-overview", template="dormancy/home/status_overview.html",
+                              context=home.status_overview, permission="dashboard.view", order=10, wide=True)

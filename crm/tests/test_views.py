@@ -41,6 +41,14 @@ class TestHome:
         assert f">{user.get_role_display()}</span>" in html
         assert 'data-nav="home"' in html
 
+    @pytest.mark.parametrize("role", list(Role))
+    def test_it_lands_each_role_on_its_own_sections_not_on_link_tiles(self, client_for, users_by_role, role):
+        # What each section holds is tested in crm/tests/test_home.py.
+        html = client_for(users_by_role[role]).get("/").content.decode()
+        assert 'data-testid="home-sections"' in html
+        assert 'data-testid="home-cards"' not in html
+        assert ('data-testid="home-phone-lookup"' in html) is (role == Role.SALES_REP)
+
     def test_it_shows_administration_only_to_the_admin(self, client_for, users_by_role):
         for role, user in users_by_role.items():
             html = client_for(user).get("/").content.decode()

@@ -1,15 +1,16 @@
-"""The purchases list's filters: period, store, product, category and customer."""
+"""The purchases list's filters: period, store, product, category and customer (selects start with 「すべて」)."""
 import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from crm.forms import AllChoiceFilterSet
 from customers.models import Product, Purchase
 
 from . import selectors
 
 
-class PurchaseFilter(django_filters.FilterSet):
+class PurchaseFilter(AllChoiceFilterSet):
     date_from = django_filters.DateFilter(
         field_name="purchased_on", lookup_expr="gte", label=_("From"), widget=forms.DateInput(attrs={"type": "date"})
     )
