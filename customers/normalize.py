@@ -51,6 +51,38 @@ _HYPHEN_RE = re.compile(f"[{re.escape(HYPHENS)}]")
 _SPACE_RE = re.compile(r"\s+")
 _NON_DIGIT_RE = re.compile(r"\D")
 _KANA_SPACE_RE = re.compile(r"[\s・･]+")
+_HIRAGANA_RE = re.compile("[\u3041-\u3096\u309d\u309e]")  # what jaconv.hira2kata changes
+
+# Legal forms as a reading gives them (after _fold_kana): spelled out, in kanji, and the bank-transfer
+# abbreviations カ)… / …(カ (株式会社), ユ 有限, ド 合同, メ 合名, シ 合資, イ 医療法人, ザイ 財団, シヤ 社団,
+# トクヒ NPO, ガク 学校法人, フク 社会福祉法人.
+_LEGAL_FORM_READINGS = [
+    f"{kind}{kaisha}" for kind in ("カブシキ", "ユウゲン", "ゴウドウ", "ゴウメイ", "ゴウシ") for kaisha in ("ガイシャ", "カイシャ")
+] + [
+    "イリョウホウジン(シャダン)", "イリョウホウジン(ザイダン)", "イリョウホウジンシャダン", "イリョウホウジンザイダン",
+    "イリョウホウジン", "イッパンシャダンホウジン", "イッパンザイダンホウジン", "コウエキシャダンホウジン",
+    "コウエキザイダンホウジン", "シャダンホウジン", "ザイダンホウジン", "トクテイヒエイリカツドウホウジン",
+    "エヌピーオーホウジン", "NPOホウジン", "シャカイフクシホウジン", "ガッコウホウジン",
+    # The kanji forms of LEGAL_FORMS, for readings typed with them (㈱ヤマダケンザイ).
+    *(form for form in LEGAL_FORMS if any("\u4e00" <= ch <= "\u9fff" for ch in form)),
+]
+_ABBREVIATED_FORMS = ["カ", "ユ", "ド", "メ", "シ", "イ", "ザイ", "シヤ", "シャ", "トクヒ", "ガク", "フク"]
+
+
+def _alternatives(words, *, reverse=False):
+    words = sorted({w[::-1] if reverse else w for w in words}, key=lambda w: (-len(w), w))  # longest wins
+    return "|".join(re.escape(w) for w in words)
+
+
+# A legal form at the start: spelled out, or an abbreviation closed by a bracket (カ) or (カ)). The one at the end is
+# matched at the start of the reversed text (an end-anchored pattern would be tried at every position): spelled
+# out, or an abbreviation opened by a bracket ((カ or (カ)).
+_LEADING_FORM_RE = re.compile(rf"(?:{_alternatives(_LEGAL_FORM_READINGS)}|\(?(?:{_alternatives(_ABBREVIATED_FORMS)})\))")
+_TRAILING_FORM_REVERSED_RE = re.compile(
+    rf"(?:{_alternatives(_LEGAL_FORM_READINGS, reverse=True)}|\)?(?:{_alternatives(_ABBREVIATED_FORMS, reverse=True)})\()"
+)
+
+
 
 
 def nfkc(text):
@@ -76,12 +108,41 @@ def name_key(name):
     return text.lower()
 
 
+def _fold_kana(text):
+    """One width, katakana, no spaces or middle dots; normalized again when dropping a space let NFKC join a voiced
+    mark to the kana before it, so folding a folded text changes nothing."""
+    text = nfkc(text)
+    for _ in range(4):
+        if _HIRAGANA_RE.search(text):
+            text = jaconv.hira2kata(text)
+        text = _KANA_SPACE_RE.sub("", text)
+        if unicodedata.is_normalized("NFKC", text) and not _HIRAGANA_RE.search(text):
+            break
+        text = nfkc(text)
+    return text
+
+
 def kana_key(kana):
-    """Search key for a reading: full-width katakana, no spaces or middle dots; hiragana folded to katakana."""
-    text = jaconv.hira2kata(nfkc(kana))
-    for form in ("カブシキガイシャ", "カブシキカイシャ", "ユウゲンガイシャ", "ユウゲンカイシャ", "ゴウドウガイシャ"):
-        text = text.replace(form, "")
-    return _KANA_SPACE_RE.sub("", text)
+    """Sort and search key of a reading: full-width katakana without spaces, middle dots or legal form.
+
+    会社名フリガナ is usually written without the legal form (ヤマダケンザイ for 株式会社山田建材), but readings
+    arrive with it too, before or after the name, spelled out (カブシキガイシャ), abbreviated as on bank transfers
+    (カ), (カ …) or in kanji: the key leaves the legal form out at the start and at the end, so 株式会社 sorts
+    nobody under カ. A reading that is nothing but a legal form keeps it (the key is never emptied by this).
+    The reading itself is stored as typed.
+    """
+    folded = text = _fold_kana(kana)
+    for _ in range(len(text)):  # each pass takes a form off either end, so this bound is never reached
+        leading = _LEADING_FORM_RE.match(text)
+        trailing = _TRAILING_FORM_REVERSED_RE.match(text[::-1])
+        if not leading and not trailing:
+            break
+        start = leading.end() if leading else 0
+        end = len(text) - trailing.end() if trailing else len(text)
+        if start >= end:
+            return folded  # nothing but legal forms
+        text = _fold_kana(text[start:end])
+    return text
 
 
 def search_key(text):
