@@ -83,8 +83,6 @@ _TRAILING_FORM_REVERSED_RE = re.compile(
 )
 
 
-
-
 def nfkc(text):
     """Unicode NFKC plus half-width kana to full-width: one canonical width for everything."""
     if text is None:
