@@ -4,6 +4,7 @@ Japanese business data arrives in many spellings of the same thing: full- and ha
 half-width kana, legal-form words (株式会社, (株), ㈱ …), hyphen variants and brackets in phone numbers.
 Search keys are the canonical forms, stored beside the data and indexed.
 """
+import functools
 import re
 import unicodedata
 
@@ -51,6 +52,7 @@ _HYPHEN_RE = re.compile(f"[{re.escape(HYPHENS)}]")
 _SPACE_RE = re.compile(r"\s+")
 _NON_DIGIT_RE = re.compile(r"\D")
 _KANA_SPACE_RE = re.compile(r"[\s・･]+")
+_HALFWIDTH_KANA_RE = re.compile("[\uff61-\uff9f]")  # what jaconv.h2z(kana=True) converts
 _HIRAGANA_RE = re.compile("[\u3041-\u3096\u309d\u309e]")  # what jaconv.hira2kata changes
 
 # Legal forms as a reading gives them (after _fold_kana): spelled out, in kanji, and the bank-transfer
@@ -87,7 +89,9 @@ def nfkc(text):
     """Unicode NFKC plus half-width kana to full-width: one canonical width for everything."""
     if text is None:
         return ""
-    text = jaconv.h2z(str(text), kana=True, ascii=False, digit=False)
+    text = str(text)
+    if _HALFWIDTH_KANA_RE.search(text):  # jaconv changes nothing else, and costs 20x the NFKC (imports)
+        text = jaconv.h2z(text, kana=True, ascii=False, digit=False)
     return unicodedata.normalize("NFKC", text)
 
 
@@ -161,32 +165,93 @@ def phone_key(phone):
     return number if len(number) >= 6 else ""
 
 
-def format_phone(phone):
-    """Display form of a Japanese number with hyphens (phonenumbers knows the area-code lengths)."""
+class _JapaneseNumbers:
+    """phonenumbers' own rules for a Japanese number written the domestic way (0 + the national significant
+    number), with its patterns compiled once: is it valid (phonenumbers' _number_type_helper is not UNKNOWN), and
+    its NATIONAL format. phonenumbers looks every pattern up again on each call, which made it most of the cost
+    of checking an imported row; customers/tests/test_import_fast_paths.py holds the two to the same answers."""
+
+    TYPES = ("premium_rate", "toll_free", "shared_cost", "voip", "personal_number", "pager", "uan", "voicemail",
+             "fixed_line", "mobile")  # fmt: skip
+
+    def __init__(self):
+        from phonenumbers import phonenumberutil
+
+        metadata = phonenumberutil.PhoneMetadata.metadata_for_region("JP")
+        self.general = self._desc(metadata.general_desc)
+        types = {name: self._desc(getattr(metadata, name)) for name in self.TYPES}
+        if metadata.same_mobile_and_fixed_line_pattern:
+            types.pop("mobile")  # phonenumbers then never tries the mobile pattern on its own
+        # Valid is "any type but UNKNOWN", so the order is free: the usual types first.
+        self.types = sorted((desc for desc in types.values() if desc is not None),
+                            key=lambda desc: desc not in (types["fixed_line"], types.get("mobile")))  # fmt: skip
+        self.formats = []
+        for number_format in metadata.number_format:  # NATIONAL uses these, never intl_number_format
+            rule = number_format.format
+            if number_format.national_prefix_formatting_rule:
+                rule = phonenumberutil._FIRST_GROUP_PATTERN.sub(number_format.national_prefix_formatting_rule, rule,
+                                                                 count=1)  # fmt: skip
+            leading = number_format.leading_digits_pattern
+            self.formats.append((re.compile(leading[-1]) if leading else None, re.compile(number_format.pattern), rule))
+
+    @staticmethod
+    def _desc(desc):
+        if desc is None or not desc.national_number_pattern:
+            return None
+        return frozenset(desc.possible_length), re.compile(desc.national_number_pattern)
+
+    @staticmethod
+    def _matches(desc, nsn):
+        lengths, pattern = desc
+        return (not lengths or len(nsn) in lengths) and pattern.fullmatch(nsn) is not None
+
+    def is_valid(self, nsn):
+        return self.general is not None and self._matches(self.general, nsn) and any(
+            self._matches(desc, nsn) for desc in self.types)
+
+    def national_format(self, nsn):
+        for leading, pattern, rule in self.formats:
+            if (leading is None or leading.match(nsn)) and pattern.fullmatch(nsn):
+                return pattern.sub(rule, nsn)
+        return nsn
+
+
+@functools.cache
+def _japanese_numbers():
+    return _JapaneseNumbers()
+
+
+@functools.lru_cache(maxsize=1024)
+def _phone_verdict(number):
+    """(is it valid, display form) for a phone_key. Remembered: an import asks for both, one after the other."""
     import phonenumbers
 
-    number = phone_key(phone)
-    if not number:
-        return clean_text(phone)
+    # 0 then the national number: phonenumbers.parse(number, "JP") drops the trunk 0 of a valid one. Not 00…
+    # (leading zeros of their own) nor 010… (Japan's international call prefix): those take the long way.
+    if number.startswith("0") and not number.startswith(("00", "010")):
+        japan = _japanese_numbers()
+        if japan.is_valid(number[1:]):
+            return True, japan.national_format(number[1:])
     try:
         parsed = phonenumbers.parse(number, "JP")
     except phonenumbers.NumberParseException:
-        return number
+        return False, number
     if not phonenumbers.is_valid_number(parsed):
-        return number
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+        return False, number
+    return True, phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+def format_phone(phone):
+    """Display form of a Japanese number with hyphens (phonenumbers knows the area-code lengths)."""
+    number = phone_key(phone)
+    if not number:
+        return clean_text(phone)
+    return _phone_verdict(number)[1]
 
 
 def is_valid_phone(phone):
-    import phonenumbers
-
     number = phone_key(phone)
-    if not number:
-        return False
-    try:
-        return phonenumbers.is_valid_number(phonenumbers.parse(number, "JP"))
-    except phonenumbers.NumberParseException:
-        return False
+    return bool(number) and _phone_verdict(number)[0]
 
 
 def email_key(email):

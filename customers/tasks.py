@@ -1,10 +1,55 @@
 """Celery tasks of the customers app: thin wrappers taking ids and calling one service each."""
+import logging
 import smtplib
 
-from celery import shared_task
+from celery import Task, shared_task
+
+logger = logging.getLogger(__name__)
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
+class ImportTask(Task):
+    """Base of the import tasks: when a task gives up on a batch (its retries for an unreachable database or
+    broker ran out, or an unexpected error), the batch says it failed and why instead of waiting forever."""
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        from customers.import_states import import_batch_failed_in_task
+
+        batch_id = kwargs.get("batch_id", args[0] if args else None)
+        try:
+            import_batch_failed_in_task(batch_id, exc)
+        except Exception:  # the database may still be away: the log is all that is left
+            logger.exception("import batch %s: could not record the failure of %s", batch_id, self.name)
+
+
+def _import_task(function):
+    """An import task: acknowledged after it ran (a lost worker's task is delivered again, and the services make
+    that harmless), retried with growing pauses when the database or the broker cannot be reached; never
+    retried for a problem of the file, which the batch reports instead."""
+    from customers.import_states import TRANSIENT_ERRORS
+
+    return shared_task(
+        base=ImportTask, acks_late=True, reject_on_worker_lost=True, autoretry_for=TRANSIENT_ERRORS,
+        retry_backoff=5, retry_backoff_max=300, retry_jitter=True, max_retries=6,
+    )(function)  # fmt: skip
+
+
+@_import_task
+def customer_import_validate(batch_id):
+    """Check an uploaded customer file once and keep its rows for the preview and the import."""
+    from customers.customer_import import customer_batch_validate
+
+    customer_batch_validate(batch_id=batch_id)
+
+
+@_import_task
+def customer_import_run(batch_id):
+    """Import a confirmed customer file from its checked rows."""
+    from customers.customer_import import customer_batch_run
+
+    customer_batch_run(batch_id=batch_id)
+
+
+@_import_task
 def purchase_import_validate(batch_id):
     """Check an uploaded purchases file (dry run) for the preview page."""
     from customers.purchases.batches import purchase_batch_validate
@@ -12,7 +57,7 @@ def purchase_import_validate(batch_id):
     purchase_batch_validate(batch_id=batch_id)
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
+@_import_task
 def purchase_import_run(batch_id):
     """Import a confirmed purchases file; safe to run twice (rows are identified by row_key)."""
     from customers.purchases.batches import purchase_batch_run

@@ -12,6 +12,7 @@ urlpatterns = [
     path("export/", views.customer_export_view, name="export"),
     path("import/", views.import_upload, name="import"),
     path("import/<int:pk>/", views.import_detail, name="import_detail"),
+    path("import/<int:pk>/progress/", views.imports.import_progress, name="import_progress"),
     path("import/<int:pk>/confirm/", views.import_confirm, name="import_confirm"),
     path("import/<int:pk>/cancel/", views.import_cancel, name="import_cancel"),
     path("import/<int:pk>/rejected.csv", views.import_rejected, name="import_rejected"),

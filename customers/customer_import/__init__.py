@@ -1,20 +1,23 @@
-"""Customer import: CSV (UTF-8, UTF-8 with BOM, Shift_JIS/cp932) or XLSX in the columns of the sample file.
+"""Customer import: CSV (UTF-8, UTF-8 with BOM, Shift_JIS/cp932, UTF-16) or XLSX in the columns of the sample file.
 
-Flow: read_table -> validate (every row, nothing written) -> commit (atomic, bulk, history kept).
-The web screen keeps the state of one upload in an ImportBatch (upload -> preview -> confirm);
-the management command runs the same three steps.
+Flow: read (reading.py, row by row) -> check every row, nothing written (validation.py) -> commit (commit.py:
+atomic, bulk, history kept). The web screen runs it as an ImportBatch in Celery tasks (batches.py: upload ->
+check -> preview -> confirm -> import), keeping the checked rows so the import does not check the file again;
+the management command runs the same check and commit in memory.
 """
 from .batches import (
     ImportNotAllowed,
-    import_batch_cancel,
-    import_batch_confirm,
-    import_batch_create,
-    import_batch_rejected_csv,
+    customer_batch_cancel,
+    customer_batch_confirm,
+    customer_batch_create,
+    customer_batch_rejected_csv,
+    customer_batch_run,
+    customer_batch_validate,
     plan_for_bytes,
     rejected_rows_csv,
 )
-from .commit import ImportResult, commit_rows
-from .validation import COLUMNS, ImportPlan, RowError, validate_table
+from .commit import ImportResult, commit_batch_rows, commit_rows
+from .validation import COLUMNS, ImportPlan, RowError, check_rows, validate_table
 
 __all__ = [
     "COLUMNS",
@@ -22,11 +25,15 @@ __all__ = [
     "ImportPlan",
     "ImportResult",
     "RowError",
+    "check_rows",
+    "commit_batch_rows",
     "commit_rows",
-    "import_batch_cancel",
-    "import_batch_confirm",
-    "import_batch_create",
-    "import_batch_rejected_csv",
+    "customer_batch_cancel",
+    "customer_batch_confirm",
+    "customer_batch_create",
+    "customer_batch_rejected_csv",
+    "customer_batch_run",
+    "customer_batch_validate",
     "plan_for_bytes",
     "rejected_rows_csv",
     "validate_table",

@@ -12,7 +12,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from customers.models import Customer
 from customers.models.customer import SEARCH_KEY_FIELDS
 
-from .validation import KEEP
+from .validation import KEEP, ParsedRow
 
 BATCH_SIZE = 500
 CREATE_DEFAULTS = {"kind": Customer.Kind.COMPANY, "lifecycle": Customer.Lifecycle.PROSPECT}
@@ -75,3 +75,25 @@ def commit_rows(rows, *, by, reason="import"):
                 default_change_reason=reason,
             )
     return ImportResult(created=len(to_create), updated=len(to_update), unchanged=unchanged)
+
+
+def commit_batch_rows(batch, *, by, reason="import", chunk_size=5_000, on_progress=None):
+    """Create or update customers for the valid CustomerImportRows of a checked batch, in line order, a chunk at
+    a time (memory stays flat whatever the file's size). Call inside a transaction: all rows or none."""
+    from customers.models.imports import CustomerImportRow
+
+    rows = CustomerImportRow.objects.filter(batch=batch, is_valid=True).order_by("line")
+    total = max(batch.valid_rows, 1)
+    result, last_line, done = ImportResult(), 0, 0
+    while True:
+        chunk = list(rows.filter(line__gt=last_line).values_list("line", "code", "parsed", "kept")[:chunk_size])
+        if not chunk:
+            return result
+        parsed = [ParsedRow(line=line, code=code, values={**values, **dict.fromkeys(kept or (), KEEP)}, raw={})
+                  for line, code, values, kept in chunk]  # fmt: skip
+        part = commit_rows(parsed, by=by, reason=reason)
+        result.created, result.updated = result.created + part.created, result.updated + part.updated
+        result.unchanged += part.unchanged
+        last_line, done = chunk[-1][0], done + len(chunk)
+        if on_progress is not None:
+            on_progress(min(99, 100 * done // total))

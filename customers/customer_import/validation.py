@@ -13,12 +13,16 @@ Decisions (documented for the users in the import screen):
 - Likely duplicates (same normalized name, phone or e-mail as another code) are warnings: merging is a
   separate, deliberate step.
 """
+import functools
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
+from django.core.validators import validate_email as django_validate_email
+from django.db import connection
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from customers import normalize
 from customers.models import Customer
@@ -60,6 +64,9 @@ KIND_LABELS = {
     "個人": Customer.Kind.PERSON,
     **{value: value for value in Customer.Kind.values},
 }
+# Lazy: translated only for a row that needs them (gettext is a tenth of a row's check otherwise).
+KIND_HINT = gettext_lazy("Use company or person (法人/個人).")
+STATUS_HINT = gettext_lazy("Use prospect, customer or retired (見込み/顧客/取引終了).")
 MAX_LENGTHS = {name: Customer._meta.get_field(name).max_length for name in ("code", "name", "name_kana", "address")}
 
 
@@ -84,6 +91,9 @@ class ParsedRow:
 
 @dataclass
 class ImportPlan:
+    """What the check of one file found. `rows` holds the parsed rows only when the caller kept them (the web
+    import writes them to CustomerImportRow as they are checked instead); the counts are always there."""
+
     header: list
     encoding: str = ""
     file_format: str = "csv"
@@ -91,6 +101,10 @@ class ImportPlan:
     errors: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
     unknown_columns: list = field(default_factory=list)
+    row_count: int = 0
+    rejected_count: int = 0  # rows with at least one error
+    error_count: int = 0  # all errors and warnings, also when the lists keep only the first (check_rows)
+    warning_count: int = 0
 
     @property
     def error_lines(self):
@@ -108,11 +122,30 @@ class ImportPlan:
 
     @property
     def total_rows(self):
-        return len(self.rows)
+        return self.row_count
+
+    @property
+    def valid_count(self):
+        return self.row_count - self.rejected_count
 
     @property
     def is_valid(self):
         return not self.errors
+
+
+@functools.lru_cache(maxsize=1024)
+def _email_domain_ok(domain):
+    return domain in django_validate_email.domain_allowlist or django_validate_email.validate_domain_part(domain)
+
+
+def validate_email(value):
+    """Django's validate_email, step for step, with the verdict on each domain remembered: a file has thousands
+    of addresses at a few domains, and the domain is most of the validator's cost."""
+    if value and "@" in value and len(value) <= 320:
+        user_part, domain_part = value.rsplit("@", 1)
+        if django_validate_email.user_regex.match(user_part) and _email_domain_ok(domain_part):
+            return
+    raise ValidationError(django_validate_email.message, code=django_validate_email.code, params={"value": value})
 
 
 def _key(text):
@@ -123,7 +156,7 @@ class RepMatcher:
     """Finds a user by the way people write a colleague's name in a spreadsheet."""
 
     def __init__(self):
-        self.by_key = {}
+        self.by_key, self.answers = {}, {}
         for user in get_user_model().objects.filter(is_active=True):
             keys = {_key(user.display_name), _key(user.last_name), _key(user.username), _key(user.get_full_name())}
             display = normalize.clean_text(user.display_name)
@@ -133,7 +166,12 @@ class RepMatcher:
                 self.by_key.setdefault(key, set()).add(user.pk)
 
     def match(self, name):
-        """(user id or None, reason when not matched)."""
+        """(user id or None, reason when not matched); remembered per name, as a file repeats a few names."""
+        if name not in self.answers:
+            self.answers[name] = self._match(name)
+        return self.answers[name]
+
+    def _match(self, name):
         ids = self.by_key.get(_key(name), set())
         if len(ids) == 1:
             return next(iter(ids)), ""
@@ -199,8 +237,8 @@ class _RowChecker:
         self.email()
         self.postal_code()
         self.address()
-        self.choice("kind", "kind", KIND_LABELS, _("Use company or person (法人/個人)."))
-        self.choice("status", "lifecycle", LIFECYCLE_LABELS, _("Use prospect, customer or retired (見込み/顧客/取引終了)."))
+        self.choice("kind", "kind", KIND_LABELS, KIND_HINT)
+        self.choice("status", "lifecycle", LIFECYCLE_LABELS, STATUS_HINT)
         self.fiscal_month()
         self.rep()
         self.source()
@@ -292,57 +330,251 @@ class _RowChecker:
         self.values["source"] = mapped or ""
 
 
-def _warn_duplicates(plan):
-    """'possible duplicate of C0001' by normalized name, phone or e-mail, within the file and against the data."""
-    seen = {}
-    labels = {"name_key": _("same name"), "phone_key": _("same phone"), "email_key": _("same e-mail")}
-    keys_by_row = []
-    for row in plan.rows:
-        keys = {
-            ("name_key", normalize.name_key(row.values.get("name", ""))),
-            ("phone_key", normalize.phone_key(row.values.get("phone", ""))),
-            ("email_key", normalize.email_key(row.values.get("email", ""))),
-        }
-        keys = {k for k in keys if k[1]}
-        keys_by_row.append((row, keys))
-    file_codes = [row.code for row in plan.rows]
-    existing = possible_duplicates(
-        name_keys=[k for _r, ks in keys_by_row for f, k in ks if f == "name_key"],
-        phone_keys=[k for _r, ks in keys_by_row for f, k in ks if f == "phone_key"],
-        email_keys=[k for _r, ks in keys_by_row for f, k in ks if f == "email_key"],
-        exclude_codes=file_codes,
-    )
-    for row, keys in keys_by_row:
-        matches = {}
-        for key in sorted(keys):
-            for code in seen.get(key, []) + existing.get(key, []):
-                if code != row.code:
-                    matches.setdefault(code, labels[key[0]])
-            seen.setdefault(key, []).append(row.code)
-        for code, label in matches.items():
-            plan.warnings.append(RowError(row.line, "code", row.code,
-                                          _("Possible duplicate of %(code)s (%(why)s).") % {"code": code, "why": label}))
+DUPLICATES_LISTED = 5  # codes named per row and key; beyond that a shared key is only counted
+KEY_FIELDS = ("email_key", "name_key", "phone_key")  # the order in which a row's reasons are given
+KEYS_TABLE = "mz_customer_import_keys"
+KEYS_CHUNK = 10_000
+
+
+def _duplicate_labels():
+    return {"name_key": _("same name"), "phone_key": _("same phone"), "email_key": _("same e-mail")}
+
+
+class BulkLoader:
+    """The bulk loads of one check (the purchase import's staging.load_rows: COPY on PostgreSQL, executemany on
+    SQLite), in the order asked. On PostgreSQL each runs on a helper thread over the same database session, so
+    the database takes in one chunk while Python checks the next: two cores at work instead of one taking turns.
+    Only one load runs at a time, and wait() comes before any other use of the connection (the check makes none
+    while rows stream by). Use as a context manager."""
+
+    def __init__(self):
+        from customers.purchases.staging import Dialect
+
+        self.dialect = Dialect(connection.vendor)
+        self.pending, self.executor = None, None
+
+    def __enter__(self):
+        if self.dialect.is_postgres:
+            connection.ensure_connection()
+            self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="customer-import-copy")
+        return self
+
+    def __exit__(self, *exc_info):
+        try:
+            self.wait()
+        finally:
+            if self.executor is not None:
+                self.executor.shutdown()
+
+    def load(self, table, columns, rows):
+        from customers.purchases.staging import load_rows
+
+        if not rows:
+            return
+        if self.executor is None:
+            with connection.cursor() as cursor:
+                load_rows(cursor, self.dialect, table, columns, rows)
+            return
+        self.wait()
+        # The driver's connection, not Django's wrapper (which belongs to this thread): psycopg2 lets another
+        # thread use it while this one does not.
+        session = connection.connection
+
+        def copy():
+            with session.cursor() as cursor:
+                load_rows(cursor, self.dialect, table, columns, rows)
+
+        self.pending = self.executor.submit(copy)
+
+    def wait(self):
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            with connection.wrap_database_errors:  # psycopg2's errors as Django's, as from any query
+                pending.result()
+
+
+class _DuplicateCheck:
+    """'Possible duplicate of C0001' by normalized name, phone or e-mail, within the file and against the data.
+
+    The keys of every row with a code go into a temporary table as the rows are checked (COPY on PostgreSQL,
+    executemany on SQLite, as the purchase import stages its rows); once the file is read, one set-based query
+    per key finds the earlier rows of the file and the existing customers that share it (customers whose code
+    is in the file are left out: the file rewrites them). Each query is linear in the rows: a row names at most
+    DUPLICATES_LISTED codes per key and counts the others, so a key that thousands share (a head-office phone
+    number) costs no more than one that two share.
+    """
+
+    def __init__(self, loader):
+        self.pending, self.cursor, self.loader = [], None, loader
+
+    def __enter__(self):
+        self.dialect = self.loader.dialect
+        self.cursor = connection.cursor()
+        self.cursor.execute(f"DROP TABLE IF EXISTS {KEYS_TABLE}")
+        self.cursor.execute(
+            f"CREATE TEMP TABLE {KEYS_TABLE} (line integer, code text, name_key text, phone_key text, email_key text)"
+        )
+        if self.dialect.is_postgres:
+            # Hash joins and sorts of a whole file in memory; one-off statements are not worth compiling.
+            self.cursor.execute("SET work_mem = '64MB'")
+            self.cursor.execute("SET jit = off")
+        return self
+
+    def __exit__(self, error_type, error, traceback):
+        try:
+            try:
+                self.loader.wait()  # a load may still run on the helper thread
+            except Exception:
+                if error is None:
+                    raise
+                # the error that stopped the check is the one to report
+            if not connection.needs_rollback:
+                self.cursor.execute(f"DROP TABLE IF EXISTS {KEYS_TABLE}")
+                if self.dialect.is_postgres:
+                    self.cursor.execute("RESET work_mem")
+                    self.cursor.execute("RESET jit")
+        finally:
+            self.cursor.close()
+
+    def add(self, row):
+        if not row.code:
+            return  # rejected anyway, and there is no code to name in a warning
+        values = row.values
+        self.pending.append((
+            row.line, row.code, normalize.name_key(values.get("name", "")),
+            normalize.phone_key(values.get("phone", "")), normalize.email_key(values.get("email", "")),
+        ))  # fmt: skip
+        if len(self.pending) >= KEYS_CHUNK:
+            self._flush()
+
+    def _flush(self):
+        self.loader.load(KEYS_TABLE, ("line", "code", "name_key", "phone_key", "email_key"), self.pending)
+        self.pending = []
+
+    def _in_file(self, key_field):
+        """(line, code, earlier code, rows before it with the key): each row against the first rows of its key."""
+        self.cursor.execute(
+            f"""
+            WITH shared AS (
+                SELECT {key_field} AS key FROM {KEYS_TABLE} WHERE {key_field} <> '' GROUP BY {key_field}
+                HAVING count(*) > 1
+            ), ranked AS (
+                -- only the rows whose key another row has: a few percent of a file, so ranking them is cheap
+                SELECT k.line, k.code, k.{key_field} AS key,
+                       ROW_NUMBER() OVER (PARTITION BY k.{key_field} ORDER BY k.line) AS rank
+                FROM {KEYS_TABLE} k JOIN shared s ON s.key = k.{key_field}
+            )
+            SELECT r.line, r.code, e.code, r.rank - 1
+            FROM ranked r JOIN ranked e ON e.key = r.key AND e.rank < r.rank AND e.rank <= %s
+            ORDER BY r.line, e.rank
+            """,  # noqa: S608 -- constant table and column names
+            [DUPLICATES_LISTED],
+        )
+        return self.cursor.fetchall()
+
+    def warnings(self):
+        """RowErrors for every row with possible duplicates (call once the rows are added)."""
+        self._flush()
+        self.loader.wait()
+        if self.dialect.is_postgres:
+            self.cursor.execute(f"ANALYZE {KEYS_TABLE}")  # temporary tables are never analyzed on their own
+        else:
+            self.cursor.execute(f"CREATE INDEX {KEYS_TABLE}_code ON {KEYS_TABLE} (code)")
+        matches = {}  # line -> {field: [codes]}
+        more = {}  # (line, field) -> codes sharing the key beyond those named
+        own_code = {}
+        for key_field in KEY_FIELDS:
+            for line, code, other, earlier in self._in_file(key_field):
+                own_code[line] = code
+                if other != code:
+                    matches.setdefault(line, {}).setdefault(key_field, []).append(other)
+                if earlier > DUPLICATES_LISTED:
+                    more[(line, key_field)] = earlier - DUPLICATES_LISTED
+        more_customers = {}
+        found = possible_duplicates(keys_table=KEYS_TABLE, listed=DUPLICATES_LISTED)
+        for line, code, key_field, other, total in found:
+            own_code[line] = code
+            matches.setdefault(line, {}).setdefault(key_field, []).append(other)
+            if total > DUPLICATES_LISTED:
+                more_customers[(line, key_field)] = total - DUPLICATES_LISTED
+        for line_field, count in more_customers.items():
+            more[line_field] = more.get(line_field, 0) + count
+        for line, key_field in more:
+            matches.setdefault(line, {}).setdefault(key_field, [])
+        labels = _duplicate_labels()
+        warnings = []
+        for line in sorted(matches):
+            named, code = set(), own_code[line]
+            for key_field in KEY_FIELDS:  # in-file codes first (file order), then customers (code order)
+                for other in matches[line].get(key_field, ()):
+                    if other not in named:
+                        named.add(other)
+                        warnings.append(RowError(line, "code", code, _("Possible duplicate of %(code)s (%(why)s).")
+                                                 % {"code": other, "why": labels[key_field]}))
+                if (line, key_field) in more:
+                    warnings.append(RowError(line, "code", code, _(
+                        "Possible duplicate of %(count)d more records (%(why)s).") % {
+                            "count": more[(line, key_field)], "why": labels[key_field]}))
+        return warnings
+
+
+def check_rows(plan, lines, *, keep_rows=True, on_row=None, keep_problems=None, loader=None):
+    """Check (line, {column: cell}) pairs one by one into the plan: errors and warnings, parsed rows (kept in
+    plan.rows when keep_rows), the counts. on_row(parsed_row, its errors) sees every row as it is checked, so a
+    caller can write the rows away instead of keeping them. With keep_problems, plan.errors and plan.warnings
+    keep only the first that many (by line) and plan.error_count / warning_count count them all, so memory stays
+    flat however bad a large file is. loader: the BulkLoader to stage with, when the caller loads rows of its own
+    through it too. Writes nothing to the customers."""
+    if loader is None:
+        with BulkLoader() as loader:
+            return check_rows(plan, lines, keep_rows=keep_rows, on_row=on_row, keep_problems=keep_problems,
+                              loader=loader)  # fmt: skip
+    plan.unknown_columns = [c for c in plan.header if c and c not in COLUMNS]
+    for column in plan.unknown_columns:
+        plan.warnings.append(RowError(1, column, column, _("Unknown column; its values are ignored.")))
+    matcher = RepMatcher()
+    first_line_of_code = {}
+    # Counted as they come; beyond keep_problems they are dropped (rows arrive in line order: the kept are the first).
+    errors_seen, warnings_seen = len(plan.errors), len(plan.warnings)
+    with _DuplicateCheck(loader) as duplicates:
+        for line, raw in lines:
+            errors_before, warnings_before = len(plan.errors), len(plan.warnings)
+            checker = _RowChecker(plan, line, raw, matcher)
+            code = checker.run()
+            if code:
+                if code in first_line_of_code:
+                    checker.error("code", _("Code %(code)s already appears on line %(line)d.") % {
+                        "code": code, "line": first_line_of_code[code]})
+                else:
+                    first_line_of_code[code] = line
+            row = ParsedRow(line=line, code=code, values=checker.values, raw=raw)
+            row_errors = plan.errors[errors_before:]
+            plan.row_count += 1
+            plan.rejected_count += bool(row_errors)
+            if keep_rows:
+                plan.rows.append(row)
+            duplicates.add(row)
+            if on_row is not None:
+                on_row(row, row_errors)
+            if keep_problems is not None:
+                errors_seen += len(plan.errors) - errors_before
+                warnings_seen += len(plan.warnings) - warnings_before
+                del plan.errors[keep_problems:], plan.warnings[keep_problems:]
+        found = duplicates.warnings()
+    plan.warnings.extend(found)
+    plan.errors.sort(key=lambda e: e.line)
+    plan.warnings.sort(key=lambda e: e.line)
+    if keep_problems is None:
+        plan.error_count, plan.warning_count = len(plan.errors), len(plan.warnings)
+    else:
+        # The kept warnings of the rows are the first by line, so the first of them and the duplicates are the
+        # first of all.
+        del plan.warnings[keep_problems:]
+        plan.error_count, plan.warning_count = errors_seen, warnings_seen + len(found)
+    return plan
 
 
 def validate_table(table):
     """An ImportPlan for a customers.tabular.Table: parsed rows, errors and warnings. Writes nothing."""
     plan = ImportPlan(header=table.header, encoding=table.encoding, file_format=table.file_format)
-    plan.unknown_columns = [c for c in table.header if c and c not in COLUMNS]
-    for column in plan.unknown_columns:
-        plan.warnings.append(RowError(1, column, column, _("Unknown column; its values are ignored.")))
-    matcher = RepMatcher()
-    first_line_of_code = {}
-    for line, raw in table.rows:
-        checker = _RowChecker(plan, line, raw, matcher)
-        code = checker.run()
-        if code:
-            if code in first_line_of_code:
-                checker.error("code", _("Code %(code)s already appears on line %(line)d.") % {
-                    "code": code, "line": first_line_of_code[code]})
-            else:
-                first_line_of_code[code] = line
-        plan.rows.append(ParsedRow(line=line, code=code, values=checker.values, raw=raw))
-    _warn_duplicates(plan)
-    plan.errors.sort(key=lambda e: e.line)
-    plan.warnings.sort(key=lambda e: e.line)
-    return plan
+    return check_rows(plan, table.rows)

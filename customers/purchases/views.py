@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from crm.permissions import permission_required
 from customers.export import export_write
+from customers.import_states import import_batch_progress
 from customers.models import ImportBatch, MarketEvent, PriceChange, Product
 
 from . import batches, selectors, services
@@ -44,7 +45,7 @@ def purchase_import(request):
     form = PurchaseImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         batch = batches.purchase_batch_create(
-            upload=form.cleaned_data["file"], user=request.user,
+            upload=form.cleaned_data["file"], by=request.user,
             create_missing_customers=form.cleaned_data["create_missing_customers"],
             create_missing_products=form.cleaned_data["create_missing_products"],
         )
@@ -58,7 +59,7 @@ def _batch(pk):
 
 
 def _batch_context(batch):
-    return {"batch": batch, "is_running": batch.state in (ImportBatch.State.VALIDATING, ImportBatch.State.IMPORTING),
+    return {"batch": batch, "is_running": batch.is_busy, "progress": import_batch_progress(batch),
             "State": ImportBatch.State}
 
 
@@ -83,7 +84,7 @@ def purchase_import_progress(request, pk):
 def purchase_import_confirm(request, pk):
     batch = _batch(pk)
     only_valid = request.POST.get("mode") == "valid_only"
-    if not batches.purchase_batch_confirm(batch=batch, only_valid=only_valid):
+    if not batches.purchase_batch_confirm(batch=batch, by=request.user, only_valid=only_valid):
         messages.warning(request, _("This import is not waiting for confirmation any more."))
     return redirect("customers:purchase_import_preview", pk=pk)
 
@@ -91,7 +92,7 @@ def purchase_import_confirm(request, pk):
 @require_POST
 @permission_required("purchases.import")
 def purchase_import_cancel(request, pk):
-    if batches.purchase_batch_cancel(batch=_batch(pk)):
+    if batches.purchase_batch_cancel(batch=_batch(pk), by=request.user):
         messages.info(request, _("The import was cancelled; nothing was written."))
     return redirect("customers:purchase_import")
 

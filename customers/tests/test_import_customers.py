@@ -197,9 +197,29 @@ class TestCommand:
         assert Customer.objects.get(code="C0001").history.first().history_user == maintainer
 
 
+@pytest.fixture
+def eager_tasks():
+    from config.celery import app as celery_app
+
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True  # no worker in tests, even with Redis set
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.mark.usefixtures("eager_tasks")
 class TestImportScreen:
+    @pytest.fixture(autouse=True)
+    def _on_commit(self, django_capture_on_commit_callbacks):
+        self.on_commit = django_capture_on_commit_callbacks
+
     def upload(self, client, data, name="customers.csv"):
-        return client.post(reverse("customers:import"), {"file": SimpleUploadedFile(name, data)})
+        with self.on_commit(execute=True):
+            return client.post(reverse("customers:import"), {"file": SimpleUploadedFile(name, data)})
+
+    def confirm(self, client, batch, **data):
+        with self.on_commit(execute=True):
+            return client.post(reverse("customers:import_confirm", args=[batch.pk]), data)
 
     @pytest.mark.parametrize(("role", "status"), [("sales_rep", 403), ("manager", 403), ("list_maintainer", 200), ("admin", 200)])
     def test_it_is_only_for_maintainers_and_admins(self, client_for, users_by_role, role, status):
@@ -212,28 +232,28 @@ class TestImportScreen:
         client = client_for(maintainer)
         response = self.upload(client, SAMPLE.read_bytes())
         batch = ImportBatch.objects.get()
-        assert response.status_code == 302 and batch.state == "previewed" and batch.error_count >= 5
+        assert response.status_code == 302 and batch.state == "validated" and batch.error_count >= 5
         page = client.get(response["Location"]).content.decode()
         assert 'data-testid="import-errors"' in page and "不明" in page
         assert 'data-testid="import-confirm"' not in page and 'data-testid="import-only-valid"' in page
-        response = client.post(reverse("customers:import_confirm", args=[batch.pk]))
+        response = self.confirm(client, batch)
         assert response.status_code == 302
         assert Customer.objects.count() == 0
         batch.refresh_from_db()
-        assert batch.state == "previewed"
+        assert batch.state == "validated"
 
     def test_it_imports_only_valid_rows_when_asked(self, client_for, maintainer):
         client = client_for(maintainer)
         self.upload(client, SAMPLE.read_bytes())
         batch = ImportBatch.objects.get()
-        client.post(reverse("customers:import_confirm", args=[batch.pk]), {"only_valid": "1"})
+        self.confirm(client, batch, only_valid="1")
         batch.refresh_from_db()
         assert (batch.state, batch.created_count) == ("done", 18)
         assert Customer.objects.count() == 18
         rejected = client.get(reverse("customers:import_rejected", args=[batch.pk]))
-        assert rejected.status_code == 200 and "C0019" in rejected.content.decode("utf-8-sig")
+        assert rejected.status_code == 200 and "C0019" in b"".join(rejected.streaming_content).decode("utf-8-sig")
         # A second confirmation (double click, second tab) does nothing.
-        client.post(reverse("customers:import_confirm", args=[batch.pk]), {"only_valid": "1"})
+        self.confirm(client, batch, only_valid="1")
         assert Customer.objects.count() == 18
 
     def test_it_imports_a_clean_xlsx_after_confirmation(self, client_for, admin_user):
@@ -243,21 +263,65 @@ class TestImportScreen:
         assert Customer.objects.count() == 0  # nothing before confirmation
         page = client.get(reverse("customers:import_detail", args=[batch.pk])).content.decode()
         assert 'data-testid="import-confirm"' in page and "C0001" in page
-        client.post(reverse("customers:import_confirm", args=[batch.pk]))
+        self.confirm(client, batch)
         batch.refresh_from_db()
         assert batch.state == "done" and Customer.objects.count() == 18
+        assert Customer.objects.get(code="C0002").history.first().history_user == admin_user
 
-    def test_it_reports_an_unreadable_file(self, client_for, maintainer):
+    def test_it_reports_an_unreadable_file_in_the_batch_and_the_recent_list(self, client_for, maintainer, english):
         client = client_for(maintainer)
         response = self.upload(client, b"\x81\xff\xfe\x00garbage", name="bad.csv")
         batch = ImportBatch.objects.get()
-        assert batch.state == "failed"
+        assert batch.state == "failed" and batch.message and batch.finished_at
         assert 'data-testid="import-failed"' in client.get(response["Location"]).content.decode()
+        listing = client.get(reverse("customers:import")).content.decode()
+        assert 'data-testid="recent-import-message"' in listing and "Failed" in listing
 
     def test_it_cancels_without_writing(self, client_for, maintainer):
         client = client_for(maintainer)
         self.upload(client, clean_text().encode("cp932"))
         batch = ImportBatch.objects.get()
+        assert batch.customer_rows.count() == 18
         client.post(reverse("customers:import_cancel", args=[batch.pk]))
         batch.refresh_from_db()
         assert batch.state == "cancelled" and Customer.objects.count() == 0
+        assert not batch.customer_rows.exists()
+
+    def test_the_page_polls_while_a_task_works_and_reloads_once_it_is_finished(self, client_for, maintainer):
+        client = client_for(maintainer)
+        batch = ImportBatch.objects.create(kind=ImportBatch.Kind.CUSTOMERS, original_name="x.csv", file="x.csv",
+                                           state=ImportBatch.State.RUNNING, progress=40)  # fmt: skip
+        page = client.get(reverse("customers:import_detail", args=[batch.pk])).content.decode()
+        assert 'data-testid="import-progress"' in page and "40%" in page
+        url = reverse("customers:import_progress", args=[batch.pk])
+        assert "40%" in client.get(url, HTTP_HX_REQUEST="true").content.decode()
+        ImportBatch.objects.filter(pk=batch.pk).update(state=ImportBatch.State.DONE)
+        done = client.get(url, HTTP_HX_REQUEST="true")
+        assert done.status_code == 204 and done["HX-Redirect"] == reverse("customers:import_detail", args=[batch.pk])
+
+    def test_it_validates_once_and_imports_the_checked_rows(self, client_for, maintainer, monkeypatch):
+        from customers.customer_import import batches
+
+        client = client_for(maintainer)
+        self.upload(client, clean_text().encode("cp932"))
+        batch = ImportBatch.objects.get()
+
+        def no_second_reading(*args, **kwargs):
+            raise AssertionError("the file was read again")
+
+        monkeypatch.setattr(batches, "open_rows", no_second_reading)
+        self.confirm(client, batch)
+        batch.refresh_from_db()
+        assert (batch.state, batch.created_count) == ("done", 18)
+        assert not batch.customer_rows.exists()  # the valid rows are gone once imported
+
+    def test_the_import_decides_create_or_update_when_it_runs(self, client_for, maintainer):
+        client = client_for(maintainer)
+        self.upload(client, clean_text().encode("cp932"))
+        batch = ImportBatch.objects.get()
+        assert all(r["action"] == "create" for r in batch.options["preview"])
+        Customer.objects.create(code="C0001", name="先に登録された会社")  # between the check and the import
+        self.confirm(client, batch)
+        batch.refresh_from_db()
+        assert (batch.state, batch.created_count, batch.updated_count) == ("done", 17, 1)
+        assert Customer.objects.get(code="C0001").name == "株式会社山田建材"

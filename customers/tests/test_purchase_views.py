@@ -162,7 +162,7 @@ class TestPurchaseImport:
         assert response.status_code == 302 and response["Location"] == reverse(
             "customers:purchase_import_preview", args=[batch.pk])
         page = client.get(response["Location"]).content.decode()
-        assert batch.state == ImportBatch.State.PREVIEWED and batch.error_count == 4
+        assert batch.state == ImportBatch.State.VALIDATED and batch.error_count == 4
         assert page.count('data-testid="import-error"') == 4
         assert "The date does not exist." in page and "2025-02-30" in page
         assert Purchase.objects.count() == 0
@@ -193,13 +193,13 @@ class TestPurchaseImport:
         batch = ImportBatch.objects.get()
         client.post(reverse("customers:purchase_import_confirm", args=[batch.pk]), {"mode": "all"})
         batch.refresh_from_db()
-        assert batch.state == ImportBatch.State.PREVIEWED and Purchase.objects.count() == 0
+        assert batch.state == ImportBatch.State.VALIDATED and Purchase.objects.count() == 0
 
     def test_the_progress_endpoint_redirects_once_finished_and_renders_while_running(
         self, manager, client_for, frozen, sample_customers,  # noqa: F811
     ):
         client = client_for(manager)
-        batch = ImportBatch.objects.create(kind=ImportBatch.Kind.PURCHASES, state=ImportBatch.State.IMPORTING,
+        batch = ImportBatch.objects.create(kind=ImportBatch.Kind.PURCHASES, state=ImportBatch.State.RUNNING,
                                            original_name="x.csv", file="x.csv", progress=40)
         url = reverse("customers:purchase_import_progress", args=[batch.pk])
         running = client.get(url, HTTP_HX_REQUEST="true")
@@ -209,7 +209,7 @@ class TestPurchaseImport:
         assert done.status_code == 204 and done["HX-Redirect"].endswith(f"/purchases/import/{batch.pk}/")
 
     def test_it_cancels_a_previewed_import(self, maintainer, client_for):
-        batch = ImportBatch.objects.create(kind=ImportBatch.Kind.PURCHASES, state=ImportBatch.State.PREVIEWED,
+        batch = ImportBatch.objects.create(kind=ImportBatch.Kind.PURCHASES, state=ImportBatch.State.VALIDATED,
                                            original_name="x.csv", file="x.csv")
         response = client_for(maintainer).post(reverse("customers:purchase_import_cancel", args=[batch.pk]))
         batch.refresh_from_db()

@@ -1,72 +1,88 @@
-"""The import screen: upload -> preview with row errors -> confirm (all rows, or only the valid ones)."""
+"""The customer import screens: upload -> the check runs in a task (the page polls its progress) -> preview with
+row errors and warnings -> confirm (all rows, or only the valid ones) -> the import runs in a task -> result."""
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from crm.permissions import require
+from crm.permissions import permission_required
 from customers.customer_import import (
     ImportNotAllowed,
-    import_batch_cancel,
-    import_batch_confirm,
-    import_batch_create,
-    import_batch_rejected_csv,
+    customer_batch_cancel,
+    customer_batch_confirm,
+    customer_batch_create,
+    customer_batch_rejected_csv,
 )
 from customers.customer_import.validation import COLUMNS
 from customers.forms import ImportUploadForm
+from customers.import_states import import_batch_progress
 from customers.models import ImportBatch
+
+RECENT_IMPORTS = 10
 
 
 def _customer_batch(pk):
     return get_object_or_404(ImportBatch, pk=pk, kind=ImportBatch.Kind.CUSTOMERS)
 
 
+def _context(batch):
+    return {"batch": batch, "options": batch.options or {}, "progress": import_batch_progress(batch),
+            "State": ImportBatch.State}  # fmt: skip
+
+
+@permission_required("customers.import")
 def import_upload(request):
-    require(request.user, "customers.import")
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        batch = import_batch_create(upload=form.cleaned_data["file"], by=request.user)
+        batch = customer_batch_create(upload=form.cleaned_data["file"], by=request.user)
         return redirect("customers:import_detail", pk=batch.pk)
-    recent = ImportBatch.objects.filter(kind=ImportBatch.Kind.CUSTOMERS).select_related("uploaded_by")[:10]
-    return render(request, "customers/import_upload.html", {"form": form, "recent": recent, "columns": COLUMNS})
+    recent = ImportBatch.objects.filter(kind=ImportBatch.Kind.CUSTOMERS).select_related("uploaded_by")
+    return render(request, "customers/import_upload.html",
+                  {"form": form, "recent": recent[:RECENT_IMPORTS], "columns": COLUMNS})  # fmt: skip
 
 
 @require_GET
+@permission_required("customers.import")
 def import_detail(request, pk):
-    require(request.user, "customers.import")
+    return render(request, "customers/import_detail.html", _context(_customer_batch(pk)))
+
+
+@require_GET
+@permission_required("customers.import")
+def import_progress(request, pk):
+    """Polled by the batch page (HTMX) while a task works on the batch; reloads the page once it is finished."""
     batch = _customer_batch(pk)
-    return render(request, "customers/import_detail.html", {"batch": batch, "options": batch.options or {}})
+    if not batch.is_busy:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = reverse("customers:import_detail", args=[pk])
+        return response
+    return render(request, "customers/partials/import_progress.html", _context(batch))
 
 
 @require_POST
+@permission_required("customers.import")
 def import_confirm(request, pk):
-    require(request.user, "customers.import")
     batch = _customer_batch(pk)
-    only_valid = request.POST.get("only_valid") == "1"
     try:
-        batch = import_batch_confirm(batch=batch, by=request.user, only_valid=only_valid)
+        customer_batch_confirm(batch=batch, by=request.user, only_valid=request.POST.get("only_valid") == "1")
     except ImportNotAllowed as exc:
         messages.error(request, str(exc))
-        return redirect("customers:import_detail", pk=batch.pk)
-    messages.success(request, _("Imported: %(created)d new, %(updated)d updated.") % {
-        "created": batch.created_count, "updated": batch.updated_count})
-    return redirect("customers:import_detail", pk=batch.pk)
+    return redirect("customers:import_detail", pk=pk)
 
 
 @require_POST
+@permission_required("customers.import")
 def import_cancel(request, pk):
-    require(request.user, "customers.import")
-    batch = _customer_batch(pk)
-    if import_batch_cancel(batch=batch, by=request.user):
+    if customer_batch_cancel(batch=_customer_batch(pk), by=request.user):
         messages.info(request, _("The import was cancelled; nothing was written."))
     return redirect("customers:import")
 
 
 @require_GET
+@permission_required("customers.import")
 def import_rejected(request, pk):
-    require(request.user, "customers.import")
-    batch = _customer_batch(pk)
-    response = HttpResponse(import_batch_rejected_csv(batch), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="rejected_{batch.pk}.csv"'
-    return response
+    stream = customer_batch_rejected_csv(batch=_customer_batch(pk), by=request.user)
+    return FileResponse(stream, as_attachment=True, filename=f"rejected_{pk}.csv",
+                        content_type="text/csv; charset=utf-8")  # fmt: skip

@@ -1,0 +1,111 @@
+"""The shortcuts that make checking a customer file fast give the same answers as the long way they replace:
+phone numbers (phonenumbers.parse + is_valid_number + format_number), e-mail addresses (Django's validator),
+width folding (jaconv + NFKC) and reading CSV lines (io.StringIO)."""
+import csv
+import io
+import random
+import unicodedata
+
+import jaconv
+import phonenumbers
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email as django_validate_email
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from customers import normalize
+from customers.customer_import.reading import _lines
+from customers.customer_import.validation import validate_email
+
+
+def phonenumbers_verdict(phone):
+    """normalize's phone answers as they were before the shortcut: phonenumbers all the way."""
+    number = normalize.phone_key(phone)
+    if not number:
+        return False, normalize.clean_text(phone)
+    try:
+        parsed = phonenumbers.parse(number, "JP")
+    except phonenumbers.NumberParseException:
+        return False, number
+    if not phonenumbers.is_valid_number(parsed):
+        return False, number
+    return True, phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+def random_phones(count, seed):
+    rnd = random.Random(seed)
+    prefixes = ["0", "0", "0", "00", "010", "0120", "0570", "050", "090", "080", "070", "03", "06", "045", "+81 ",
+                "81", "1", ""]  # fmt: skip
+    for _ in range(count):
+        yield rnd.choice(prefixes) + "".join(rnd.choice("0123456789") for _ in range(rnd.randint(3, 11)))
+
+
+class TestPhones:
+    def test_every_japanese_prefix_and_length_gets_phonenumbers_answer(self):
+        mismatches, valid = [], 0
+        for phone in random_phones(60_000, seed=20261127):
+            expected = phonenumbers_verdict(phone)
+            valid += expected[0]
+            if (normalize.is_valid_phone(phone), normalize.format_phone(phone)) != expected:
+                mismatches.append((phone, expected))
+        assert mismatches == [] and valid > 3000  # the sample holds enough valid numbers to mean something
+
+    @pytest.mark.parametrize("phone", ["03-1234-5678", "０３（１２３４）５６７８", "045-987-6543", "090-1234-5678",
+                                       "0120-123-456", "0570-000-111", "050-1234-5678", "0467-22-3456",
+                                       "+81 3-1234-5678", "0101-23-4567", "010-1-212-555-0100", "00312345678",
+                                       "03-0000-0000", "12345678", "不明", ""])  # fmt: skip
+    def test_the_spellings_people_write(self, phone):
+        assert (normalize.is_valid_phone(phone), normalize.format_phone(phone)) == phonenumbers_verdict(phone)
+
+
+def django_says(value):
+    try:
+        django_validate_email(value)
+    except ValidationError:
+        return False
+    return True
+
+
+def ours_says(value):
+    try:
+        validate_email(value)
+    except ValidationError:
+        return False
+    return True
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet="abcXYZ09.-_+@!#[]:\"' é日本\n", max_size=30))
+@example("a@localhost")
+@example("a@[127.0.0.1]")
+@example("a@[IPv6:::1]")
+@example("x@日本.jp")
+@example("a@b..jp")
+@example("a" * 65 + "@b.jp")
+@example("u@" + "d" * 320 + ".jp")
+@example("a@example.jp\n")
+def test_e_mail_addresses_get_djangos_answer(value):
+    assert ours_says(value) == django_says(value)
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12))
+@example("ｶﾞｷﾞｸﾞ ﾊﾟﾋﾟ")
+@example("か\u3099")
+@example("(株)山田ｹﾝｻﾞｲ")
+@example("ﾞ")
+def test_width_folding_gets_jaconvs_answer(text):
+    assert normalize.nfkc(text) == unicodedata.normalize("NFKC", jaconv.h2z(text, kana=True, ascii=False, digit=False))
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet=["a", ",", '"', "\r", "\n", "日", " ", "\t"], max_size=25))
+def test_csv_lines_are_read_as_from_a_string_io(text):
+    def rows(lines):
+        try:
+            return list(csv.reader(lines))
+        except csv.Error as error:
+            return str(error)
+
+    assert rows(_lines(text)) == rows(io.StringIO(text, newline=""))
