@@ -48,3 +48,21 @@ def test_a_signed_in_rep_gets_the_products_404_for_a_media_path(client, rep):
     response = client.get("/media/imports/2026/11/customers.csv")
     assert response.status_code == 404
     assert "ページが見つかりません" in response.content.decode()  # the product's own page, in Japanese
+
+
+def test_uploaded_files_get_random_names_without_the_users_file_name(maintainer):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from customers.models import ImportBatch
+
+    names = []
+    for _ in range(2):
+        batch = ImportBatch.objects.create(kind=ImportBatch.Kind.CUSTOMERS, original_name="山田商事_顧客.csv",
+                                           file=SimpleUploadedFile("山田商事_顧客.csv", b"code,name\n"),
+                                           uploaded_by=maintainer)  # fmt: skip
+        names.append(batch.file.name)
+    assert names[0] != names[1]
+    for name in names:
+        folder, _sep, leaf = name.rpartition("/")
+        assert folder.startswith("imports/") and leaf.endswith(".csv")
+        assert "山田" not in name and len(leaf) >= 24

@@ -10,6 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.files import import_upload_to
+
 
 class ImportBatch(models.Model):
     class Kind(models.TextChoices):
@@ -38,7 +40,7 @@ class ImportBatch(models.Model):
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.UPLOADED)
-    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    file = models.FileField(_("file"), upload_to=import_upload_to, max_length=200)
     original_name = models.CharField(_("file name"), max_length=255)
     encoding = models.CharField(_("encoding"), max_length=20, blank=True)
     options = models.JSONField(default=dict, blank=True)

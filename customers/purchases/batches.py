@@ -8,8 +8,10 @@ rows are identified by row_key, so a repeated import adds nothing).
 import logging
 
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 
+from crm.files import private_name
 from crm.permissions import require
 from customers.import_states import (
     import_batch_enqueue,
@@ -149,6 +151,4 @@ def purchase_batch_run(*, batch_id):
 
 
 def _save_rejected(batch, content):
-    from django.core.files.storage import default_storage
-
-    return default_storage.save(f"imports/rejected/purchases-{batch.pk}.csv", ContentFile(content))
+    return default_storage.save(private_name("imports/rejected", default_suffix="csv"), ContentFile(content))

@@ -184,6 +184,22 @@ class TestPurchaseImport:
         rejected = client.get(reverse("customers:purchase_import_rejected", args=[batch.pk]))
         assert b"".join(rejected.streaming_content).decode("utf-8-sig").count("\n") == 5
 
+    def test_the_rejected_rows_file_has_an_unguessable_name_and_is_refused_to_a_rep(
+        self, maintainer, rep, client_for, frozen, sample_customers, sample_products, sample_bytes,  # noqa: F811
+        django_capture_on_commit_callbacks,
+    ):
+        client = client_for(maintainer)
+        self._upload(client, sample_bytes, django_capture_on_commit_callbacks)
+        batch = ImportBatch.objects.get()
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(reverse("customers:purchase_import_confirm", args=[batch.pk]), {"mode": "valid_only"})
+        batch.refresh_from_db()
+        stored = batch.options["rejected_file"]
+        assert stored.startswith("imports/rejected/") and str(batch.pk) not in stored.rsplit("/", 1)[1]
+        assert len(stored.rsplit("/", 1)[1]) >= 24 and "purchases" not in batch.file.name
+        response = client_for(rep).get(reverse("customers:purchase_import_rejected", args=[batch.pk]))
+        assert response.status_code == 403
+
     def test_it_will_not_import_a_file_with_errors_as_a_whole(
         self, maintainer, client_for, frozen, sample_customers, sample_products, sample_bytes,  # noqa: F811
         django_capture_on_commit_callbacks,
