@@ -1,21 +1,29 @@
-"""Write validated customer rows in one transaction: bulk insert the new codes, bulk update the changed ones.
+"""Write checked customer rows in one transaction: insert the new codes, update the changed ones, set-based.
 
-History is kept through simple_history's bulk helpers (one historical row per created/changed customer,
-with the importing user), so the customer card shows "changed by import" like any other edit.
+Which rows create, update or leave a customer alone is decided here, when the rows are written, by their code
+against the customers as they are now. The writing itself is a few statements per chunk, whatever its size:
+the new customers are bulk-loaded (COPY on PostgreSQL, executemany on SQLite, as the purchase import stages),
+the changed ones are loaded into a temporary table and applied with one UPDATE … FROM. Django's bulk_update
+(a CASE per field and row) cost two milliseconds a row, so a 200,000-row file took minutes.
+
+History is kept as simple_history's bulk helpers keep it: one historical row per created or changed customer,
+with the importing user and the reason, written by INSERT … SELECT from the rows just written, so the
+customer card shows "changed by import" like any other edit.
 """
+# ruff: noqa: S608 -- SQL here is assembled from model table and column names; every value is a parameter.
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from customers.models import Customer
 from customers.models.customer import SEARCH_KEY_FIELDS
 
 from .validation import KEEP, ParsedRow
 
-BATCH_SIZE = 500
 CREATE_DEFAULTS = {"kind": Customer.Kind.COMPANY, "lifecycle": Customer.Lifecycle.PROSPECT}
+CHANGED_TABLE = "mz_customer_import_changed"
+WRITTEN_TABLE = "mz_customer_import_written"
 
 
 @dataclass
@@ -30,6 +38,58 @@ def _existing_by_code(codes):
     for start in range(0, len(codes), 1000):
         found.update(Customer.objects.in_bulk(codes[start : start + 1000], field_name="code"))
     return found
+
+
+def _db_values(customer, fields):
+    return [field.get_db_prep_save(getattr(customer, field.attname), connection) for field in fields]
+
+
+def _load(cursor, table, columns, rows):
+    from customers.purchases.staging import Dialect, load_rows
+
+    load_rows(cursor, Dialect(connection.vendor), table, columns, rows)
+
+
+def _quote(name):
+    return connection.ops.quote_name(name)
+
+
+def _insert_customers(cursor, customers):
+    fields = [f for f in Customer._meta.concrete_fields if not f.primary_key]
+    _load(cursor, Customer._meta.db_table, [_quote(f.column) for f in fields], [_db_values(c, fields) for c in customers])
+
+
+def _update_customers(cursor, customers, field_names):
+    """One UPDATE … FROM a temporary table holding the new values of the changed fields."""
+    fields = [Customer._meta.get_field("id"), *(Customer._meta.get_field(name) for name in sorted(field_names))]
+    columns = [_quote(f.column) for f in fields]
+    cursor.execute(f"DROP TABLE IF EXISTS {CHANGED_TABLE}")
+    # The same column types as the customers' (no casts in the UPDATE), and no rows.
+    cursor.execute(f"CREATE TEMP TABLE {CHANGED_TABLE} AS SELECT {', '.join(columns)} "
+                   f"FROM {Customer._meta.db_table} WHERE 1 = 0")  # fmt: skip
+    _load(cursor, CHANGED_TABLE, columns, [_db_values(c, fields) for c in customers])
+    assignments = ", ".join(f"{column} = n.{column}" for column in columns[1:])
+    cursor.execute(f"UPDATE {Customer._meta.db_table} SET {assignments} FROM {CHANGED_TABLE} n "
+                   f"WHERE {Customer._meta.db_table}.id = n.id")  # fmt: skip
+    cursor.execute(f"DROP TABLE {CHANGED_TABLE}")
+
+
+def _record_history(cursor, codes, *, history_type, by, reason, now):
+    """One historical row per customer whose code is given, copied from the customer as it now is."""
+    history = Customer.history.model
+    own = [f.column for f in history._meta.concrete_fields if not f.name.startswith("history_")]
+    cursor.execute(f"DROP TABLE IF EXISTS {WRITTEN_TABLE}")
+    cursor.execute(f"CREATE TEMP TABLE {WRITTEN_TABLE} (code text)")
+    _load(cursor, WRITTEN_TABLE, ["code"], [(code,) for code in codes])
+    columns = ", ".join(_quote(c) for c in own)
+    cursor.execute(
+        f"INSERT INTO {history._meta.db_table} ({columns}, history_date, history_change_reason, history_type, "
+        f"history_user_id) SELECT {', '.join(f'c.{_quote(c)}' for c in own)}, %s, %s, %s, %s "
+        f"FROM {Customer._meta.db_table} c WHERE c.code IN (SELECT code FROM {WRITTEN_TABLE})",
+        [now, str(reason)[: history._meta.get_field("history_change_reason").max_length], history_type,
+         by.pk if by else None],
+    )
+    cursor.execute(f"DROP TABLE {WRITTEN_TABLE}")
 
 
 def commit_rows(rows, *, by, reason="import"):
@@ -60,20 +120,13 @@ def commit_rows(rows, *, by, reason="import"):
             to_update.append(customer)
         else:
             unchanged += 1
-    with transaction.atomic():
+    with transaction.atomic(), connection.cursor() as cursor:
         if to_create:
-            bulk_create_with_history(
-                to_create, Customer, batch_size=BATCH_SIZE, default_user=by, default_change_reason=reason
-            )
+            _insert_customers(cursor, to_create)
+            _record_history(cursor, [c.code for c in to_create], history_type="+", by=by, reason=reason, now=now)
         if to_update:
-            bulk_update_with_history(
-                to_update,
-                Customer,
-                fields=sorted(changed_fields | SEARCH_KEY_FIELDS | {"updated_at"}),
-                batch_size=BATCH_SIZE,
-                default_user=by,
-                default_change_reason=reason,
-            )
+            _update_customers(cursor, to_update, changed_fields | SEARCH_KEY_FIELDS | {"updated_at"})
+            _record_history(cursor, [c.code for c in to_update], history_type="~", by=by, reason=reason, now=now)
     return ImportResult(created=len(to_create), updated=len(to_update), unchanged=unchanged)
 
 

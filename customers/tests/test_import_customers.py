@@ -145,6 +145,20 @@ class TestCommit:
         suzuki = Customer.objects.get(code="C0003")
         assert suzuki.phone_key == "0459870000" and suzuki.history.count() == 2
 
+    def test_it_records_who_changed_what_and_why_and_keeps_the_other_fields(self, db, maintainer):
+        Customer.objects.create(code="X1", name="甲", notes="大事な取引先", phone="03-1234-5678")
+        rows = plan_for_bytes(csv_bytes(["X1,甲商事,,045-987-6543,,,,,,,,", "X2,乙,,,,,,,,,,"]), "x.csv").valid_rows
+        assert (commit_rows(rows, by=maintainer, reason="import x.csv").created, Customer.objects.count()) == (1, 2)
+        x1 = Customer.objects.get(code="X1")
+        assert (x1.name, x1.phone, x1.phone_key, x1.name_key, x1.notes) == (
+            "甲商事", "045-987-6543", "0459876543", "甲商事", "大事な取引先")
+        latest = x1.history.first()
+        assert (latest.history_type, latest.history_user, latest.history_change_reason, latest.name) == (
+            "~", maintainer, "import x.csv", "甲商事")
+        x2 = Customer.objects.get(code="X2")
+        assert (x2.lifecycle, x2.kind, x2.created_by) == ("prospect", "company", maintainer)
+        assert x2.history.get().history_type == "+"
+
     def test_it_keeps_kind_status_and_rep_when_the_cells_are_empty_on_update(self, db, reps):
         Customer.objects.create(code="X1", name="甲", kind="person", lifecycle="customer", assigned_rep=reps["高橋"])
         commit_rows(plan_for_bytes(csv_bytes(["X1,甲,,,,,,,,,伊藤,"]), "x.csv").valid_rows, by=None)
@@ -160,7 +174,7 @@ class TestCommit:
         def broken_update(*args, **kwargs):
             raise RuntimeError("disk full")
 
-        monkeypatch.setattr(commit_module, "bulk_update_with_history", broken_update)
+        monkeypatch.setattr(commit_module, "_update_customers", broken_update)
         with pytest.raises(RuntimeError):
             commit_rows(plan.valid_rows, by=None)
         assert list(Customer.objects.values_list("code", "name")) == [("C0001", "旧名")]
