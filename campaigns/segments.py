@@ -1,0 +1,196 @@
+"""The segment engine: a saved filter (JSON) → one query over customers, with the exclusions every contact obeys.
+
+Filters (version 1 of `Segment.filters`; every key optional, an empty dict is everyone):
+
+    statuses [str]      dormancy status (crm.choices.DormancyStatus)        reasons [str]   dormancy reason
+    priority_min/max    priority score 0–100                                reps [int]      assigned rep ids
+    tags [int]          any of these tags                                   industries [str], prefectures [str]
+    fiscal_months [int] fiscal year-end month                               products [int], categories [str]
+    product_mode        "bought" (default) or "never" for products/categories
+    last_purchase_from/to  ISO dates                                        spend_min/max   past spend (yen)
+    next_purchase_within_days  next expected purchase between today and today + N days
+
+Exclusions, always applied, each customer counted under the first that holds (EXCLUSION_REASONS order): merged
+into another record, retired, no address for the channel, opted out (consent withdrawn), no consent for the
+channel, lost (unless the campaign asks for them), contacted through the channel up to the frequency cap
+(customers.Touchpoint rows of that channel in the last 30 / 180 days, whatever made them).
+
+Everything is one SQL statement per question (count by reason, a page of rows, the INSERT … SELECT of a launch);
+nothing loops over customers in Python.
+"""
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crm.choices import DormancyStatus
+from customers.models import Customer, Purchase, Touchpoint
+
+from .models import TOUCHPOINT_CHANNEL, Campaign, ContactPolicy
+
+FILTERS_VERSION = 1
+SAMPLE_SIZE = 20
+
+EXCLUSION_REASONS = {
+    "merged": _("Merged into another record"),
+    "retired": _("Retired"),
+    "no_address": _("No address for this channel"),
+    "opted_out": _("Opted out"),
+    "no_consent": _("No consent for this channel"),
+    "lost": _("Lost customer"),
+    "frequency_cap": _("Contacted too often through this channel"),
+}
+
+# channel -> (consent flag, when it last changed, the address the channel needs or None)
+CHANNEL_CONSENT = {
+    Campaign.Channel.EMAIL: ("has_email_consent", "email_consent_changed_at", "email"),
+    Campaign.Channel.DM: ("has_dm_consent", "dm_consent_changed_at", "address"),
+    Campaign.Channel.PHONE: ("has_phone_consent", "phone_consent_changed_at", "phone"),
+    Campaign.Channel.VISIT: (None, None, None),  # a rep's visit needs no marketing consent
+}
+
+
+def _as_date(value):
+    if not value:
+        return None
+    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(str(value))
+
+
+def filter_customers(filters, *, today=None):
+    """Customers matching a segment's filters (no exclusions): a QuerySet, never evaluated here."""
+    f = filters or {}
+    today = today or timezone.localdate()
+    qs = Customer.objects.all()
+    if f.get("statuses"):
+        qs = qs.filter(dormancy__status__in=f["statuses"])
+    if f.get("reasons"):
+        qs = qs.filter(dormancy__reason__in=f["reasons"])
+    if f.get("priority_min") not in (None, ""):
+        qs = qs.filter(dormancy__priority_score__gte=float(f["priority_min"]))
+    if f.get("priority_max") not in (None, ""):
+        qs = qs.filter(dormancy__priority_score__lte=float(f["priority_max"]))
+    if f.get("reps"):
+        qs = qs.filter(assigned_rep_id__in=f["reps"])
+    if f.get("tags"):
+        # EXISTS, not a join: a customer with two of the tags is still one customer.
+        qs = qs.filter(Exists(Customer.tags.through.objects.filter(customer_id=OuterRef("pk"), tag_id__in=f["tags"])))
+    if f.get("industries"):
+        qs = qs.filter(industry__in=f["industries"])
+    if f.get("prefectures"):
+        qs = qs.filter(prefecture__in=f["prefectures"])
+    if f.get("fiscal_months"):
+        qs = qs.filter(fiscal_year_end_month__in=[int(m) for m in f["fiscal_months"]])
+    if f.get("products") or f.get("categories"):
+        bought = Q()
+        if f.get("products"):
+            bought |= Q(product_id__in=f["products"])
+        if f.get("categories"):
+            bought |= Q(product__category__in=f["categories"])
+        purchased = Exists(Purchase.objects.filter(bought, customer_id=OuterRef("pk")))
+        qs = qs.filter(~purchased if f.get("product_mode") == "never" else purchased)
+    if f.get("last_purchase_from"):
+        qs = qs.filter(purchase_summary__last_purchase_on__gte=_as_date(f["last_purchase_from"]))
+    if f.get("last_purchase_to"):
+        qs = qs.filter(purchase_summary__last_purchase_on__lte=_as_date(f["last_purchase_to"]))
+    if f.get("spend_min") not in (None, ""):
+        qs = qs.filter(purchase_summary__total_amount__gte=int(f["spend_min"]))
+    if f.get("spend_max") not in (None, ""):
+        qs = qs.filter(purchase_summary__total_amount__lte=int(f["spend_max"]))
+    if f.get("next_purchase_within_days") not in (None, ""):
+        horizon = today + datetime.timedelta(days=int(f["next_purchase_within_days"]))
+        qs = qs.filter(dormancy__next_expected_purchase_on__range=(today, horizon))
+    return qs
+
+
+def capped_customer_ids(*, channel, now=None, policy=None):
+    """Customers with as many contacts through the channel as the cap allows (in the last 30 or 180 days):
+    one more would exceed it. A subquery (GROUP BY … HAVING) for `pk__in`."""
+    now = now or timezone.now()
+    policy = policy or ContactPolicy.current()
+    since_30, since_180 = now - datetime.timedelta(days=30), now - datetime.timedelta(days=180)
+    return (Touchpoint.objects
+            .filter(channel=TOUCHPOINT_CHANNEL[channel], occurred_at__gt=since_180, occurred_at__lte=now)
+            .values("customer_id")
+            .annotate(n_180=Count("pk"), n_30=Count("pk", filter=Q(occurred_at__gt=since_30)))
+            .filter(Q(n_180__gte=policy.max_contacts_180d) | Q(n_30__gte=policy.max_contacts_30d))
+            .values("customer_id"))
+
+
+def exclusion_conditions(*, channel, include_lost=False, now=None, policy=None):
+    """[(reason, Q)] in EXCLUSION_REASONS order, for the channel."""
+    consent, changed_at, address = CHANNEL_CONSENT[channel]
+    conditions = [
+        ("merged", Q(merged_into__isnull=False)),
+        ("retired", Q(lifecycle=Customer.Lifecycle.RETIRED)),
+    ]
+    if address:
+        conditions.append(("no_address", Q(**{address: ""})))
+    if consent:
+        # Consent withdrawn is recorded with its date; never given has none.
+        conditions.append(("opted_out", Q(**{consent: False, f"{changed_at}__isnull": False})))
+        conditions.append(("no_consent", Q(**{consent: False})))
+    if not include_lost:
+        conditions.append(("lost", Q(dormancy__status=DormancyStatus.LOST)))
+    conditions.append(("frequency_cap", Q(pk__in=capped_customer_ids(channel=channel, now=now, policy=policy))))
+    return conditions
+
+
+@dataclass
+class Audience:
+    """Who a campaign (or a segment previewed for a channel) reaches: `matched` by the filters, `selected` after the
+    exclusions."""
+
+    matched: object
+    conditions: list = field(default_factory=list)
+
+    def excluded_q(self):
+        excluded = Q()
+        for _reason, condition in self.conditions:
+            excluded |= condition
+        return excluded
+
+    @property
+    def selected(self):
+        return self.matched.exclude(self.excluded_q()) if self.conditions else self.matched
+
+    def counts(self):
+        """{"selected": n, "matched": n, "excluded": {reason: n}} in one GROUP BY."""
+        reason = Case(*[When(condition, then=Value(name)) for name, condition in self.conditions],
+                      default=Value(""), output_field=CharField())
+        rows = self.matched.annotate(exclusion=reason).order_by().values("exclusion").annotate(n=Count("pk"))
+        by_reason = {row["exclusion"]: row["n"] for row in rows}
+        excluded = {name: by_reason[name] for name in EXCLUSION_REASONS if by_reason.get(name)}
+        selected = by_reason.get("", 0)
+        return {"selected": selected, "matched": selected + sum(excluded.values()), "excluded": excluded}
+
+    def sample(self, size=SAMPLE_SIZE):
+        """The first rows by priority (highest first), then code: what the preview shows."""
+        return list(self.selected.select_related("dormancy", "assigned_rep", "purchase_summary")
+                    .order_by(F("dormancy__priority_score").desc(nulls_last=True), "code")[:size])
+
+
+def audience(*, filters, channel, include_lost=False, now=None, policy=None):
+    now = now or timezone.now()
+    return Audience(
+        matched=filter_customers(filters, today=timezone.localdate(now)),
+        conditions=exclusion_conditions(channel=channel, include_lost=include_lost, now=now, policy=policy),
+    )
+
+
+def campaign_audience(campaign, *, now=None, policy=None):
+    """The campaign's audience: everyone for the 'everyone' approach or without a segment, else its segment."""
+    use_segment = campaign.approach != Campaign.Approach.EVERYONE and campaign.segment_id
+    filters = campaign.segment.filters if use_segment else {}
+    return audience(filters=filters, channel=campaign.channel, include_lost=campaign.include_lost, now=now,
+                    policy=policy)
+
+
+def preview(aud, *, size=SAMPLE_SIZE):
+    """What a preview shows: counts by exclusion reason (with labels) and the first rows. Two queries."""
+    counts = aud.counts()
+    counts["excluded_rows"] = [(name, EXCLUSION_REASONS[name], n) for name, n in counts["excluded"].items()]
+    counts["excluded_total"] = sum(counts["excluded"].values())
+    counts["sample"] = aud.sample(size)
+    return counts

@@ -1,0 +1,228 @@
+"""Services of the campaigns app: everything that changes a season, segment or campaign, with the permission
+checked on the row as stored (crm.permissions.require). Views only call these."""
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
+from django.db.models.functions import Mod
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm import sql
+from crm.permissions import require
+from customers.models import Touchpoint
+
+from . import segments, timing
+from .models import Campaign, CampaignContact, CampaignTarget, DemandSeason, Segment
+
+ACTION = "campaigns.manage"
+
+# The control group is drawn by a hash of (campaign, customer): the same launch always draws the same customers,
+# a different campaign draws others, and it is plain integer arithmetic on both PostgreSQL and SQLite.
+_HASH_PRIME = 1_000_003
+_HASH_A, _HASH_B, _HASH_C = 2_654_435_761 % _HASH_PRIME, 40_503, 7_919
+
+
+def control_bucket(customer_field, campaign_id):
+    """0–99 for each customer, pseudo-random and reproducible per campaign."""
+    mixed = Mod(Mod(F(customer_field) * Value(_HASH_A), Value(_HASH_PRIME)) * Value(_HASH_B)
+                + Value((campaign_id * _HASH_C) % _HASH_PRIME), Value(_HASH_PRIME))
+    return Mod(mixed, Value(100))
+
+
+# --- demand seasons -------------------------------------------------------------------------------------------
+
+def _full_clean(obj):
+    obj.full_clean()
+    return obj
+
+
+@transaction.atomic
+def demand_season_create(*, by, **fields):
+    require(by, ACTION)
+    season = _full_clean(DemandSeason(**fields))
+    season.save()
+    return season
+
+
+@transaction.atomic
+def demand_season_update(*, season, by, **fields):
+    stored = DemandSeason.objects.select_for_update().get(pk=season.pk)
+    require(by, ACTION, stored)
+    for name, value in fields.items():
+        setattr(stored, name, value)
+    _full_clean(stored).save()
+    return stored
+
+
+@transaction.atomic
+def demand_season_delete(*, season, by):
+    stored = DemandSeason.objects.select_for_update().get(pk=season.pk)
+    require(by, ACTION, stored)
+    stored.delete()
+
+
+# --- segments -------------------------------------------------------------------------------------------------
+
+@transaction.atomic
+def segment_create(*, name, filters, by):
+    require(by, ACTION)
+    return Segment.objects.create(name=name, filters=filters, version=segments.FILTERS_VERSION, owner=by)
+
+
+@transaction.atomic
+def segment_update(*, segment, name, filters, by):
+    stored = Segment.objects.select_for_update().get(pk=segment.pk)
+    require(by, ACTION, stored)
+    if stored.campaigns.exclude(state=Campaign.State.DRAFT).exists():
+        # A launched campaign's targets were chosen by this definition: keep it as it was.
+        raise ValidationError(_("A launched campaign uses this segment; save it under a new name instead."))
+    stored.name, stored.filters, stored.version = name, filters, segments.FILTERS_VERSION
+    stored.save(update_fields=["name", "filters", "version", "updated_at"])
+    return stored
+
+
+# --- campaigns ------------------------------------------------------------------------------------------------
+
+CAMPAIGN_FIELDS = ("name", "starts_on", "ends_on", "approach", "channel", "segment", "timing", "timing_offset",
+                   "include_lost", "control_share_percent", "note")
+
+
+def _checked(campaign):
+    if campaign.approach == Campaign.Approach.EVERYONE:
+        campaign.segment = None  # everyone means everyone: a segment left in the form must not narrow it
+    elif campaign.approach == Campaign.Approach.SEGMENT and campaign.segment_id is None:
+        raise ValidationError({"segment": _("Choose the segment this campaign targets.")})
+    campaign.full_clean(exclude=["created_by", "launched_by", "copied_from"])
+    return campaign
+
+
+@transaction.atomic
+def campaign_create(*, by, **fields):
+    require(by, ACTION)
+    campaign = _checked(Campaign(created_by=by, **fields))
+    campaign.save()
+    return campaign
+
+
+@transaction.atomic
+def campaign_update(*, campaign, by, **fields):
+    stored = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    require(by, ACTION, stored)
+    if not stored.is_draft:
+        raise ValidationError(_("Only a draft can be changed; this campaign has been launched."))
+    for name, value in fields.items():
+        setattr(stored, name, value)
+    _checked(stored).save()
+    return stored
+
+
+def _next_year(day):
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)
+
+
+@transaction.atomic
+def campaign_copy_to_next_year(*, campaign, by):
+    """A draft with the same settings one year later (a year in the name moves too: 「2026年 年末DM」→「2027年 …」)."""
+    stored = Campaign.objects.get(pk=campaign.pk)
+    require(by, ACTION, stored)
+    year = str(stored.starts_on.year)
+    name = stored.name.replace(year, str(stored.starts_on.year + 1)) if year in stored.name else stored.name
+    copy = Campaign(**{name_: getattr(stored, name_) for name_ in CAMPAIGN_FIELDS})
+    copy.name, copy.created_by, copy.copied_from = name, by, stored
+    copy.starts_on, copy.ends_on = _next_year(stored.starts_on), _next_year(stored.ends_on)
+    copy.save()
+    return copy
+
+
+def _insert_targets(campaign, selected):
+    """INSERT … SELECT of the selected customers who are due in the period, with their control flag and due date."""
+    due_q, due_date = timing.due_filter_and_date(campaign)
+    share = campaign.control_share_percent
+    in_control = (Case(When(Q(t_bucket__lt=share), then=Value(True)), default=Value(False))
+                  if share else Value(False))
+    rows = (selected.filter(due_q)
+            .annotate(t_bucket=control_bucket("pk", campaign.pk))
+            .annotate(t_control=in_control, t_due=due_date)
+            .order_by().values_list("pk", "t_control", "t_due"))
+    select_sql, params = rows.query.sql_with_params()
+    target = sql.table(CampaignTarget)
+    return sql.execute(
+        f"INSERT INTO {target} (customer_id, in_control_group, due_on, campaign_id) "  # noqa: S608 (names, not data)
+        # WHERE 1 = 1: SQLite needs it to tell the ON CONFLICT clause from a join's ON.
+        f"SELECT s.*, %s FROM ({select_sql}) s WHERE 1 = 1 "
+        f"ON CONFLICT (campaign_id, customer_id) DO NOTHING",
+        (campaign.pk, *params))
+
+
+def campaign_launch(*, campaign, by, now=None):
+    """Draft → launched, once: writes the targets set-based. A second launch (or a racing one) changes nothing.
+
+    Returns the campaign as stored; `launch_counts` says what the launch found.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        stored = Campaign.objects.select_for_update(of=("self",)).select_related("segment").get(pk=campaign.pk)
+        require(by, ACTION, stored)
+        claimed = Campaign.objects.filter(pk=stored.pk, state=Campaign.State.DRAFT).update(
+            state=Campaign.State.LAUNCHED, launched_by=by, launched_at=now)
+        if not claimed:
+            return stored
+        aud = segments.campaign_audience(stored, now=now)
+        counts = aud.counts()
+        _insert_targets(stored, aud.selected)
+        targets = CampaignTarget.objects.filter(campaign=stored)
+        stored.launch_counts = {
+            "matched": counts["matched"], "selected": counts["selected"], "excluded": counts["excluded"],
+            "targets": targets.count(), "control": targets.filter(in_control_group=True).count(),
+        }
+        stored.save(update_fields=["launch_counts"])
+        stored.refresh_from_db()
+        return stored
+
+
+def _lock_channel(channel):
+    """Contacts through one channel are recorded one batch at a time, so two campaigns cannot both use a
+    customer's last contact under the cap. (SQLite serialises writers anyway.)"""
+    if sql.is_postgres():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", (0x6D7A, hash(channel) & 0x7FFFFFFF))
+
+
+def campaign_contacts_record(*, campaign, by, now=None):
+    """Record the contacts of a launched campaign's due targets (its letters were posted, its e-mails sent):
+    a Touchpoint on each customer's shared history and the CampaignContact linking it here.
+
+    Only targets still reachable at this moment are contacted: not in the control group, not yet contacted,
+    due by today, and passing every exclusion again (consent may have been withdrawn, the cap reached by other
+    contacts since the launch). Returns the number contacted.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        stored = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        require(by, ACTION, stored)
+        if stored.state != Campaign.State.LAUNCHED:
+            raise ValidationError(_("Only a launched campaign makes contacts."))
+        _lock_channel(stored.channel)
+        due = CampaignTarget.objects.filter(campaign=stored, in_control_group=False, contacted_at__isnull=True,
+                                            due_on__lte=timezone.localdate(now))
+        reachable = segments.Audience(
+            matched=segments.filter_customers({}).filter(Exists(due.filter(customer_id=OuterRef("pk")))),
+            conditions=segments.exclusion_conditions(channel=stored.channel, include_lost=stored.include_lost,
+                                                     now=now))
+        customer_ids = list(reachable.selected.values_list("pk", flat=True))
+        if not customer_ids:
+            return 0
+        summary = _("Campaign: %(name)s (%(channel)s)") % {"name": stored.name,
+                                                           "channel": stored.get_channel_display()}
+        touchpoints = Touchpoint.objects.bulk_create(
+            Touchpoint(customer_id=pk, occurred_at=now, author=by, department=Touchpoint.Department.SALES,
+                       channel=stored.touchpoint_channel, summary=summary) for pk in customer_ids)
+        CampaignContact.objects.bulk_create(
+            CampaignContact(campaign=stored, customer_id=tp.customer_id, channel=stored.channel, touchpoint=tp,
+                            created_at=now) for tp in touchpoints)
+        due.filter(customer_id__in=CampaignContact.objects.filter(campaign=stored).values("customer_id")).update(
+            contacted_at=now)
+        return len(customer_ids)
