@@ -1,12 +1,13 @@
 """Forms of the dormancy screens: a rule's parameters, a new segment override, and the dormant list's filters."""
-import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Tag
 
+from . import selectors
 from .models import DormancyReason, DormancyRule, DormancyStatus, RuleCode
 from .rules import PARAMETERS
 
@@ -73,53 +74,118 @@ class OverrideForm(forms.Form):
         return cleaned
 
 
-class DormantFilter(django_filters.FilterSet):
-    """Filters of the dormant list; by default the targets (dormant and at risk), excluded ones hidden."""
+SELECT = forms.Select(attrs={"class": "form-select form-select-sm"})
 
-    status = django_filters.ChoiceFilter(
-        label=_("Status"), empty_label=_("Dormant and at risk"), method="filter_status",
-        choices=[(s.value, s.label) for s in (DormancyStatus.DORMANT, DormancyStatus.AT_RISK, DormancyStatus.LOST)],
+
+class DormantListForm(forms.Form):
+    """The dormant list's query string. `status` and `sort` are chosen by the status tabs and the column headers
+    (the form carries them as it is submitted); the rest are the filters."""
+
+    q = forms.CharField(label=_("Name or code"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), required=False,
+        choices=[("", _("Dormant and at risk"))] + [(s.value, s.label) for s in selectors.LIST_STATUSES],
     )
-    reason = django_filters.ChoiceFilter(label=_("Reason"), choices=DormancyReason.choices)
-    rep = django_filters.ModelChoiceFilter(
-        label=_("Rep"), field_name="customer__assigned_rep", queryset=get_user_model().objects.filter(is_active=True)
+    reason = forms.ChoiceField(
+        label=_("Reason"), required=False, choices=[("", _("All reasons")), *DormancyReason.choices], widget=SELECT
     )
-    tag = django_filters.ModelChoiceFilter(label=_("Tag"), field_name="customer__tags", queryset=Tag.objects.all())
-    industry = django_filters.CharFilter(label=_("Industry"), field_name="customer__industry")
-    key_accounts = django_filters.BooleanFilter(
-        label=_("Key accounts only"), field_name="customer__is_key_account", widget=forms.CheckboxInput,
-        method="filter_key",
+    rep = forms.ModelChoiceField(
+        label=_("Rep"), required=False, empty_label=_("All reps"), widget=SELECT,
+        queryset=get_user_model().objects.filter(is_active=True).order_by("display_name", "username"),
     )
-    show_excluded = django_filters.BooleanFilter(
-        label=_("Show excluded"), widget=forms.CheckboxInput, method="filter_excluded"
+    tag = forms.ModelChoiceField(
+        label=_("Tag"), required=False, empty_label=_("All tags"), queryset=Tag.objects.order_by("name"), widget=SELECT
     )
-    q = django_filters.CharFilter(label=_("Name or code"), method="filter_q")
+    industry = forms.CharField(
+        label=_("Industry"), required=False, max_length=100,
+        widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+    )
+    key_accounts = forms.BooleanField(label=_("Key accounts only"), required=False)
+    show_excluded = forms.BooleanField(label=_("Show excluded"), required=False)
+    sort = forms.ChoiceField(label=_("Sort"), required=False, choices=selectors.sort_choices)
 
-    def filter_status(self, queryset, name, value):
-        return queryset.filter(status=value)
 
-    def filter_key(self, queryset, name, value):
-        return queryset.filter(customer__is_key_account=True) if value else queryset
+class DormantFilter:
+    """The dormant list's filters, read from the query string, and the rows and exact counts they select.
 
-    def filter_excluded(self, queryset, name, value):
-        return queryset
+    A rep's list defaults to his own customers: without a `rep` parameter, `rep` is the signed-in rep, and
+    "all reps" is `rep=` (present, empty). Lost customers are excluded from targeting by definition (unless the
+    manager targets them), so the lost tab shows them all, each with the reason; the other tabs show excluded
+    customers only with "Show excluded". Invalid values are ignored (the list shows what the valid ones select).
+    """
 
-    def filter_q(self, queryset, name, value):
-        value = value.strip()
-        return queryset.filter(Q(customer__name__icontains=value) | Q(customer__code__iexact=value)) if value else queryset
+    SCOPE = ("reason", "rep", "tag", "industry", "key_accounts", "q")
+    FILTERS = ("reason", "rep", "tag", "industry", "key_accounts", "show_excluded")  # under "Filters"
+
+    def __init__(self, data=None, *, user=None):
+        data = data.copy() if data is not None else QueryDict(mutable=True)
+        for name in ("page", "format"):
+            data.pop(name, None)
+        self.defaults_to_own = bool(user is not None and user.is_sales_rep and "rep" not in data)
+        if self.defaults_to_own:
+            data["rep"] = str(user.pk)
+        self.form = DormantListForm(data)
+        self.form.is_valid()
+        self.values = {name: self.form.cleaned_data.get(name) for name in self.form.fields}
+
+    @property
+    def status(self):
+        return self.values["status"] or ""
+
+    @property
+    def sort(self):
+        return self.values["sort"] or selectors.DEFAULT_SORT
+
+    @property
+    def rep(self):
+        return self.values["rep"]
+
+    @property
+    def filters_open(self):
+        """Whether the "Filters" panel starts open: a filter in it is in use (a rep's own-customers default is not)."""
+        return any(self.values[name] for name in self.FILTERS if name != "rep") or (
+            self.values["rep"] is not None and not self.defaults_to_own
+        )
+
+    @property
+    def has_scope(self):
+        """Whether anything besides status, exclusion and sort narrows the list (then the counts are queried)."""
+        return any(self.values[name] for name in self.SCOPE)
+
+    def scope(self):
+        v = self.values
+        return selectors.dormant_scope(
+            reason=v["reason"] or "", rep=v["rep"], tag=v["tag"], industry=v["industry"] or "",
+            key_accounts=bool(v["key_accounts"]), q=v["q"] or "",
+        )
+
+    def statuses(self):
+        return [self.status] if self.status else list(selectors.TARGET_STATUSES)
+
+    def with_excluded(self):
+        return bool(self.values["show_excluded"]) or self.status == DormancyStatus.LOST
 
     @property
     def qs(self):
-        queryset = super().qs
-        data = self.form.cleaned_data if self.is_bound and self.form.is_valid() else {}
-        if not data.get("status"):
-            queryset = queryset.filter(status__in=[DormancyStatus.DORMANT, DormancyStatus.AT_RISK])
-        if not data.get("show_excluded"):
-            queryset = queryset.filter(is_excluded=False)
-        return queryset
+        """The rows the list shows (and the export writes), in the list's order."""
+        return selectors.dormant_rows(
+            self.scope(), statuses=self.statuses(), with_excluded=self.with_excluded(), sort=self.sort
+        )
+
+    def counts(self, *, run=None):
+        """[(status value, label, count)] for the status tabs, then the total of the current tab: exact."""
+        counts = selectors.dormant_counts(self.scope() if self.has_scope else None, run=run)
+        show_excluded = bool(self.values["show_excluded"])
+
+        def shown(status):
+            c = counts[status]
+            return c.all if show_excluded or status == DormancyStatus.LOST else c.targets
+
+        tabs = [("", _("Dormant and at risk"), sum(shown(s) for s in selectors.TARGET_STATUSES))]
+        tabs += [(s.value, s.label, shown(s)) for s in selectors.LIST_STATUSES]
+        total = next(n for value, _label, n in tabs if value == self.status)
+        return tabs, total
 
     def summary(self):
         """The filters in use, for the export audit."""
-        if not self.is_bound or not self.form.is_valid():
-            return {}
-        return {k: str(v) for k, v in self.form.cleaned_data.items() if v not in (None, "", False)}
+        return {k: str(v) for k, v in self.values.items() if v not in (None, "", False)}

@@ -3,9 +3,11 @@
 The tables keep the names they had when these models belonged to the core app (crm_*): the models moved to this
 app by a state-only migration (crm 0009, dormancy 0001), so no row was copied.
 """
+import datetime
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -33,6 +35,16 @@ class DormancyReason(models.TextChoices):
     UNKNOWN = "unknown", _("Unknown")
 
 
+# The statuses the dormant list shows (targets and lost); its sort indexes cover only these rows.
+LISTED_STATUSES = (DormancyStatus.DORMANT, DormancyStatus.AT_RISK, DormancyStatus.LOST)
+
+
+def _list_index(name, key):
+    """(key, customer) over the listed statuses: a page of any tab, in either direction, is a range scan of the
+    index that stops after a page (the tab's status and the exclusion are filters on the rows it meets)."""
+    return models.Index(key, F("customer_id"), name=name, condition=Q(status__in=[s.value for s in LISTED_STATUSES]))
+
+
 class CustomerDormancy(models.Model):
     """The engine's current verdict on one customer, kept apart from the customer's own (audited) fields."""
 
@@ -43,8 +55,9 @@ class CustomerDormancy(models.Model):
         "customers.Customer", on_delete=models.CASCADE, primary_key=True, related_name="dormancy",
         db_constraint=False,
     )
-    # Indexed only through dormancy_status_priority_idx: the nightly scan rewrites most rows, and every extra
-    # index on a moving column (priority, status) is another write per row.
+    # Indexed through dormancy_status_priority_idx and the dormant list's sort indexes (partial: listed statuses
+    # only). A new date rewrites the table whole and rebuilds them after the insert (pipeline._bulk_insert); a
+    # rerun of the same date writes only the rows that differ.
     status = models.CharField(_("status"), max_length=10, choices=DormancyStatus.choices)
     rule = models.CharField(_("rule"), max_length=20, blank=True)
     # The rule record that matched (a segment override or the default), shown on the card.
@@ -56,6 +69,11 @@ class CustomerDormancy(models.Model):
     dormant_since = models.DateField(_("dormant since"), null=True, blank=True)
     status_since = models.DateField(_("status since"), null=True, blank=True)
     days_since_last_purchase = models.PositiveIntegerField(_("days since last purchase"), null=True)
+    # The figures the dormant list shows and sorts by, as of this scan (the summary moves with every import):
+    # past spend and the two 12-month windows, whose difference is the volume lost by a customer who buys less.
+    total_amount = models.BigIntegerField(_("past spend"), default=0)
+    amount_last_12m = models.BigIntegerField(_("last 12 months"), default=0)
+    amount_prev_12m = models.BigIntegerField(_("previous 12 months"), default=0)
     priority_score = models.FloatField(_("priority score"), null=True)
     is_excluded = models.BooleanField(_("excluded from targeting"), default=False)
     exclusion_reason = models.CharField(_("why excluded"), max_length=30, blank=True)
@@ -71,10 +89,53 @@ class CustomerDormancy(models.Model):
         db_table = "crm_customerdormancy"
         verbose_name = _("dormancy status")
         verbose_name_plural = _("dormancy statuses")
-        indexes = [models.Index(fields=["status", "-priority_score"], name="dormancy_status_priority_idx")]
+        indexes = [
+            models.Index(fields=["status", "-priority_score"], name="dormancy_status_priority_idx"),
+            # The dormant list's sort keys (crm.dormancy.selectors.SORTS), each over the listed statuses only.
+            _list_index("dormancy_list_priority_idx", F("priority_score").desc()),
+            _list_index("dormancy_list_last_idx", F("days_since_last_purchase")),
+            _list_index("dormancy_list_spend_idx", F("total_amount").desc()),
+            _list_index("dormancy_list_since_idx", F("dormant_since")),
+            _list_index("dormancy_list_change_idx", F("amount_last_12m") - F("amount_prev_12m")),
+        ]
 
     def __str__(self):
         return f"{self.customer_id}: {self.status}"
+
+    @property
+    def last_purchase_on(self):
+        if self.days_since_last_purchase is None:
+            return None
+        return self.as_of - datetime.timedelta(days=self.days_since_last_purchase)
+
+    @property
+    def amount_change_12m(self):
+        """The last 12 months against the 12 before, in yen (negative: volume lost)."""
+        return self.amount_last_12m - self.amount_prev_12m
+
+    @property
+    def change_12m_percent(self):
+        """The same as a whole percentage of the year before; None when the year before had no sales."""
+        if not self.amount_prev_12m:
+            return None
+        return round(100 * self.amount_change_12m / self.amount_prev_12m)
+
+    @property
+    def is_buying_less(self):
+        """Dormant by a rule for customers who still buy, but less (sales halved, member spend dropped)."""
+        return self.rule in BUYING_LESS_RULES
+
+    @property
+    def rule_label(self):
+        """The rule behind the status in a word or two (売上半減, 購入途絶, 周期遅れ); empty for lost and active."""
+        return RULE_SHORT_LABELS.get(self.rule, "")
+
+    @property
+    def status_label(self):
+        """The status with its rule, e.g. 休眠・売上半減: what the customer list and the card show."""
+        if self.rule_label:
+            return _("%(status)s · %(rule)s") % {"status": self.get_status_display(), "rule": self.rule_label}
+        return self.get_status_display()
 
 
 class RuleCode(models.TextChoices):
@@ -87,6 +148,16 @@ class RuleCode(models.TextChoices):
     LOST = "lost", _("Lost")
     ONE_TIME = "one_time", _("Small one-time buyers")
 
+
+# The rule in a word or two, next to the status wherever it is shown (the lost rule is the status itself).
+RULE_SHORT_LABELS = {
+    RuleCode.INACTIVITY: _("Stopped buying"),
+    RuleCode.HALVED: _("Sales halved"),
+    RuleCode.MEMBER_SPEND: _("Spend dropped"),
+    RuleCode.CYCLE_OVERDUE: _("Cycle overdue"),
+}
+# Rules that flag customers who still buy, but less: their reasons and approaches differ (crm.dormancy.reasons).
+BUYING_LESS_RULES = (RuleCode.HALVED, RuleCode.MEMBER_SPEND)
 
 # Status each rule leads to (ONE_TIME leads to none: it only excludes from targeting).
 RULE_STATUS = {

@@ -93,8 +93,15 @@ def choose_ranking(ctx):
 def classify(ctx):
     """Status, rule, reason, model scores, priority, exclusion and since-dates of every customer: one statement."""
     stage.create_stage(ctx, figures=ctx.figures)
-    rows = sql.fetch_all(f"SELECT status, COUNT(*) FROM {STAGE} GROUP BY status")
-    ctx.counts["statuses"] = dict(sorted(rows))
+    rows = sql.fetch_all(f"SELECT status, is_excluded, COUNT(*) FROM {STAGE} GROUP BY status, is_excluded")
+    statuses, excluded = {}, {}
+    for status, is_excluded, n in rows:
+        statuses[status] = statuses.get(status, 0) + n
+        if is_excluded:
+            excluded[status] = n
+    ctx.counts["statuses"] = dict(sorted(statuses.items()))
+    # The dormant list's exact counts per status filter come from these two (selectors.dormant_counts).
+    ctx.counts["excluded"] = dict(sorted(excluded.items()))
     ctx.counts["customers"] = sum(ctx.counts["statuses"].values())
 
 

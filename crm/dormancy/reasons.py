@@ -6,15 +6,25 @@ For dormant, at-risk and lost customers, the first that holds:
   competitor event (launch or price cut) concerning such a product, its category, or the whole market;
 - customer_side: a steady buyer (at least 6 purchase days over at least 365 days) who stopped with no such event;
 - unknown otherwise.
+
+What the list and the card say (advice_for) also follows the rule behind the status: a customer flagged because
+his sales halved (or his member spend dropped) still buys, so he is told apart from one who stopped: the volume he
+lost, the products he buys less of, a competitor's offer as the likely cause, and an approach about those products.
+An at-risk customer (purchase cycle overdue) is described against his own rhythm.
 """
 # ruff: noqa: S608 - SQL here is assembled from model table names and fixed fragments; values are always parameters.
+from dataclasses import dataclass
+
 from django.db.models import F
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from crm import sql
 from customers.models import MarketEvent, PriceChange, Product, Purchase
 
-from .models import DormancyReason, DormancyStatus
+from .models import DormancyReason, DormancyStatus, RuleCode
 
 PRODUCT_MAX_PURCHASE_DAYS = 2
 PRODUCT_MAX_SPAN_DAYS = 90
@@ -41,8 +51,86 @@ EXPLANATIONS = {
 }
 
 
+# A customer who still buys, but less (rules halved and member_spend).
+BUYING_LESS_REASON = _("Buys less")
+BUYING_LESS_EXPLANATION = _(
+    "Still buying (last purchase %(date)s), but the last 12 months came to %(last)s against %(previous)s the year "
+    "before: %(lost)s less (%(percent)s)."
+)
+BUYING_LESS_CAUSES = {
+    DormancyReason.PRICE: _("Likely cause: a price rise or a competitor's price move."),
+}
+BUYING_LESS_CAUSE = _("Likely cause: a competitor's offer.")
+BUYING_LESS_APPROACH = _(
+    "Ask about the products they buy less: who supplies them now, and on what terms. Offer a volume price or a "
+    "quote that meets the competitor's."
+)
+# A customer overdue by his own purchase cycle (at risk).
+CYCLE_EXPLANATION = _("Usually buys every %(interval)s days; the last purchase was %(days)s days ago (%(date)s).")
+CYCLE_APPROACH = _("Call before they drift away: ask whether an order is due and whether anything has changed.")
+
+
 def approach_for(reason):
     return APPROACHES.get(reason, "")
+
+
+@dataclass(frozen=True)
+class Advice:
+    """What the list and the card say about one customer: why, the likely cause, what to do, and for a customer
+    who buys less the products he buys less of ((name, yen lost), largest first). `explanation` is safe HTML
+    (dates and amounts do not break across lines)."""
+
+    reason: str
+    explanation: str
+    approach: str
+    cause: str = ""
+    products: tuple = ()
+
+
+def _date(value):
+    return format_html('<time datetime="{0}">{0}</time>', value.isoformat()) if value else ""
+
+
+def _yen(value):
+    sign = "−" if value < 0 else ""
+    return format_html('<span class="text-nowrap">{}￥{}</span>', sign, f"{abs(int(value)):,}")
+
+
+def _text(template, **values):
+    """`template` % values with every value escaped (the template is our own translated text)."""
+    return mark_safe(str(template) % {k: conditional_escape(v) for k, v in values.items()})
+
+
+def advice_for(dormancy, *, products=()):
+    """The Advice for one CustomerDormancy row; `products` from selectors.products_bought_less."""
+    reason = dormancy.reason
+    if dormancy.is_buying_less:
+        percent = dormancy.change_12m_percent
+        return Advice(
+            reason=BUYING_LESS_REASON,
+            explanation=_text(
+                BUYING_LESS_EXPLANATION, date=_date(dormancy.last_purchase_on), last=_yen(dormancy.amount_last_12m),
+                previous=_yen(dormancy.amount_prev_12m), lost=_yen(-dormancy.amount_change_12m),
+                percent="—" if percent is None else f"{'−' if percent < 0 else '+'}{abs(percent)}%",
+            ),
+            cause=BUYING_LESS_CAUSES.get(reason, BUYING_LESS_CAUSE),
+            approach=BUYING_LESS_APPROACH,
+            products=tuple(products),
+        )
+    explanation = EXPLANATIONS.get(reason, "")
+    approach = approach_for(reason)
+    last = dormancy.last_purchase_on
+    if dormancy.rule == RuleCode.CYCLE_OVERDUE and last and dormancy.next_expected_purchase_on:
+        explanation = _text(
+            CYCLE_EXPLANATION, interval=(dormancy.next_expected_purchase_on - last).days,
+            days=dormancy.days_since_last_purchase, date=_date(last),
+        )
+        if reason in (DormancyReason.CUSTOMER_SIDE, DormancyReason.UNKNOWN, ""):
+            approach = CYCLE_APPROACH
+    return Advice(
+        reason=dormancy.get_reason_display() if reason else gettext("Unknown"),
+        explanation=explanation, approach=approach,
+    )
 
 
 def _window(last, column):

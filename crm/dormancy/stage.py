@@ -20,6 +20,8 @@ STATE_COLUMNS = [
     "status", "rule", "applied_rule_id", "reason", "dormant_since", "status_since", "days_since_last_purchase",
     "priority_score", "is_excluded", "exclusion_reason", "p_alive", "expected_purchases_90d",
     "next_expected_purchase_on", "return_probability",
+    # The figures the dormant list shows and sorts by (from the classification's figures, as of the scan).
+    "total_amount", "amount_last_12m", "amount_prev_12m",
 ]
 DEFAULT_INACTIVITY_DAYS = 180
 

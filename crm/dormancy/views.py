@@ -1,44 +1,59 @@
 """Dormancy screens: the dormant list (everyone) and its export, the rules with a preview and the run log (managers)."""
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from crm.pagination import CappedPaginator
 from crm.permissions import can, permission_required, require
 from customers.export import FORMATS, export_write
 
-from . import priority, ranking, reasons, selectors, services
+from . import ranking, selectors, services
 from .forms import DormancyRuleForm, DormantFilter, OverrideForm
 from .models import DormancyRule
 
 PAGE_SIZE = 50
 
 
+class ExactCountPaginator(Paginator):
+    """A paginator given its exact count (the scan's stored counts, or one GROUP BY): no COUNT query of its own.
+    A page past the end is the last page, numbered as such (Paginator.get_page); a page is read by
+    selectors.dormant_page (keys first, from the nearer end)."""
+
+    def __init__(self, object_list, per_page, *, count):
+        super().__init__(object_list, per_page)
+        self.exact_count = count
+
+    @cached_property
+    def count(self):
+        return self.exact_count
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = min(bottom + self.per_page, self.count)
+        rows = selectors.dormant_page(self.object_list, count=self.count, bottom=bottom, top=top)
+        return self._get_page(rows, number, self)
+
+
 def _dormant_filter(request):
-    params = request.GET.copy()
-    for name in ("page", "format"):
-        params.pop(name, None)
-    return DormantFilter(params or None, queryset=selectors.dormant_customers())
+    """The list's filters as the list shows them (a rep's default: his own customers); the export shares it."""
+    return DormantFilter(request.GET, user=request.user)
 
 
 @require_GET
 @permission_required("dormancy.view")
 def dormant_list(request):
     dormant_filter = _dormant_filter(request)
-    page = CappedPaginator(dormant_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [
-        {
-            "d": d,
-            "approach": reasons.approach_for(d.reason),
-            "exclusion": priority.EXCLUSION_LABELS.get(d.exclusion_reason, ""),
-            "days_dormant": (d.as_of - d.dormant_since).days if d.dormant_since else None,
-        }
-        for d in page.object_list
-    ]
+    run = selectors.last_scan()
+    tabs, total = dormant_filter.counts(run=run)
+    page = ExactCountPaginator(dormant_filter.qs, PAGE_SIZE, count=total).get_page(request.GET.get("page"))
     context = {
-        "filter": dormant_filter, "page": page, "rows": rows, "as_of": selectors.last_scan_as_of(),
+        "filter": dormant_filter, "page": page, "tabs": tabs, "rows": selectors.dormant_page_rows(page.object_list),
+        "sort": dormant_filter.sort, "headers": selectors.sort_headers(dormant_filter.sort),
+        "as_of": run.as_of if run else None, "has_scanned": run is not None,
         "may_export": can(request.user, "customers.export"),
     }
     template = "dormancy/_dormant_table.html" if request.htmx else "dormancy/dormant_list.html"
@@ -114,5 +129,7 @@ def runs(request):
     context = {
         "runs": selectors.scan_runs(), "fit": selectors.latest_fit(),
         "may_run": can(request.user, "dormancy.run"),
+        # The model's raw parameters mean something to an administrator only; the manager reads it in words.
+        "shows_model_parameters": request.user.is_admin_role,
     }
     return render(request, "dormancy/runs.html", context)

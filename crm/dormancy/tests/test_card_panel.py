@@ -42,7 +42,7 @@ class TestPanelOnTheCard:
         assert 'data-testid="dormancy-panel"' in html
         assert "dormant since 2026-06-10" in html
         assert "Inactivity (all customers)" in html  # the applied rule record
-        assert 'data-testid="dormancy-reason">Price' in html
+        assert 'data-testid="dormancy-reason"><strong>Price</strong>' in html
         assert html.count('<li data-to="') == 10
 
     def test_it_reads_the_panel_in_the_view(self, client_for, rep, dormant):
