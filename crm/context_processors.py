@@ -10,6 +10,7 @@ NAV_ITEMS = [
     ("customers:list", _("Customers"), "customers.view"),
     ("customers:purchase_list", _("Purchases"), "purchases.view"),
     ("dormancy:dormant_list", _("Dormant customers"), "dormancy.view"),
+    ("campaigns:calendar", _("Campaigns"), "customers.view"),
     ("customers:import", _("Import"), "customers.import"),
     ("inquiry:review_queue", _("Web inquiries"), "inquiries.review"),
     ("customers:product_list", _("Products"), "products.manage"),
