@@ -37,7 +37,7 @@ from .test_import_customers import clean_text
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 State = ImportBatch.State
-ALL_MOVES = [(source, target) for source, targets in ImportBatch.TRANSITIONS.items() for target in targets]
+ALL_MOVES = [(source, target) for source, targets in ImportBatch.TRANSITIONS.items() for target in sorted(targets)]
 # What the database says when it is away (SQLite: busy), which the import tasks try again later.
 UNREACHABLE = "database is locked" if connection.vendor == "sqlite" else "server closed the connection unexpectedly"
 REFUSED_MOVES = [(source, target) for source in State.values for target in State.values
