@@ -133,3 +133,35 @@ class TestSegmentBuilder:
 
 def test_the_navigation_shows_campaigns_to_everyone(client_for, rep):
     assert 'data-nav="campaigns:calendar"' in client_for(rep).get(reverse("home")).content.decode()
+
+
+class TestSeasons:
+    def test_a_manager_adds_a_season_over_the_new_year_and_the_calendar_shows_its_months(self, client_for, manager):
+        client = client_for(manager)
+        client.post(reverse("campaigns:seasons"), {"name": "カニ", "start_month": 11, "start_day": 6,
+                                                   "end_month": 2, "end_day": 28, "repeats_yearly": "on"})
+        season = DemandSeason.objects.get()
+        assert season.months_in(2026) == [1, 2, 11, 12]
+        body = client.get(reverse("campaigns:calendar_year", args=[2026])).content.decode()
+        assert body.count('class="on-season"') == 4
+
+    def test_a_day_the_month_does_not_have_is_refused(self, client_for, manager):
+        response = client_for(manager).post(reverse("campaigns:seasons"), {
+            "name": "x", "start_month": 2, "start_day": 30, "end_month": 3, "end_day": 1, "repeats_yearly": "on"})
+        assert response.status_code == 200 and not DemandSeason.objects.exists()
+
+    def test_a_one_off_season_shows_only_in_its_years(self):
+        season = DemandSeason(name="万博", start_month=12, start_day=1, end_month=1, end_day=31,
+                              repeats_yearly=False, year=2026)
+        assert (season.months_in(2025), season.months_in(2026), season.months_in(2027)) == ([], [12], [1])
+
+    def test_edit_and_delete(self, client_for, manager):
+        season = DemandSeason.objects.create(name="年度替わり", start_month=3, end_month=4, end_day=30)
+        client = client_for(manager)
+        client.post(reverse("campaigns:season_edit", args=[season.pk]), {
+            "name": "新学期", "start_month": 3, "start_day": 15, "end_month": 4, "end_day": 30,
+            "repeats_yearly": "on"})
+        season.refresh_from_db()
+        assert (season.name, season.start_day) == ("新学期", 15)
+        client.post(reverse("campaigns:season_delete", args=[season.pk]))
+        assert not DemandSeason.objects.exists()
