@@ -68,6 +68,8 @@ def _update_customers(cursor, customers, field_names):
     cursor.execute(f"CREATE TEMP TABLE {CHANGED_TABLE} AS SELECT {', '.join(columns)} "
                    f"FROM {Customer._meta.db_table} WHERE 1 = 0")  # fmt: skip
     _load(cursor, CHANGED_TABLE, columns, [_db_values(c, fields) for c in customers])
+    if connection.vendor == "postgresql":
+        cursor.execute(f"ANALYZE {CHANGED_TABLE}")  # a chunk, not the whole table: find the rows by their key
     assignments = ", ".join(f"{column} = n.{column}" for column in columns[1:])
     cursor.execute(f"UPDATE {Customer._meta.db_table} SET {assignments} FROM {CHANGED_TABLE} n "
                    f"WHERE {Customer._meta.db_table}.id = n.id")  # fmt: skip
@@ -78,17 +80,20 @@ def _record_history(cursor, codes, *, history_type, by, reason, now):
     """One historical row per customer whose code is given, copied from the customer as it now is."""
     history = Customer.history.model
     own = [f.column for f in history._meta.concrete_fields if not f.name.startswith("history_")]
+    columns = ", ".join(_quote(c) for c in own)
+    params = [now, str(reason)[: history._meta.get_field("history_change_reason").max_length], history_type,
+              by.pk if by else None]  # fmt: skip
+    insert = (f"INSERT INTO {history._meta.db_table} ({columns}, history_date, history_change_reason, history_type, "
+              f"history_user_id) SELECT {', '.join(f'c.{_quote(c)}' for c in own)}, %s, %s, %s, %s "
+              f"FROM {Customer._meta.db_table} c WHERE c.code")  # fmt: skip
+    if connection.vendor == "postgresql":
+        # An array: the planner reads the code index for a chunk's codes instead of scanning every customer.
+        cursor.execute(f"{insert} = ANY(%s)", [*params, list(codes)])
+        return
     cursor.execute(f"DROP TABLE IF EXISTS {WRITTEN_TABLE}")
     cursor.execute(f"CREATE TEMP TABLE {WRITTEN_TABLE} (code text)")
     _load(cursor, WRITTEN_TABLE, ["code"], [(code,) for code in codes])
-    columns = ", ".join(_quote(c) for c in own)
-    cursor.execute(
-        f"INSERT INTO {history._meta.db_table} ({columns}, history_date, history_change_reason, history_type, "
-        f"history_user_id) SELECT {', '.join(f'c.{_quote(c)}' for c in own)}, %s, %s, %s, %s "
-        f"FROM {Customer._meta.db_table} c WHERE c.code IN (SELECT code FROM {WRITTEN_TABLE})",
-        [now, str(reason)[: history._meta.get_field("history_change_reason").max_length], history_type,
-         by.pk if by else None],
-    )
+    cursor.execute(f"{insert} IN (SELECT code FROM {WRITTEN_TABLE})", params)
     cursor.execute(f"DROP TABLE {WRITTEN_TABLE}")
 
 
