@@ -55,11 +55,11 @@ def counts():
 def demo(django_db_setup, django_db_blocker):
     """Seed once for the read-only checks of this module (seeding is the slow part), and clean up after."""
     from crm.demo.build import demo_data_wipe
-    from crm.dormancy.models import ModelFit, ScanRun
+    from crm.dormancy.models import ModelFit, RankingEvaluation, ScanRun
 
     user_model = get_user_model()
     with django_db_blocker.unblock():
-        marks = {model: model.objects.aggregate(m=Max("pk"))["m"] or 0 for model in (ScanRun, ModelFit, Tag, user_model)}
+        marks = {model: model.objects.aggregate(m=Max("pk"))["m"] or 0 for model in (ScanRun, ModelFit, RankingEvaluation, Tag, user_model)}
         output = seed()
         data = {"output": output, "snapshot": snapshot(), "counts": counts()}
     yield data
