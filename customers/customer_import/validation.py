@@ -460,9 +460,10 @@ class _DuplicateCheck:
                 HAVING count(*) > 1
             ), ranked AS (
                 -- only the rows whose key another row has: a few percent of a file, so ranking them is cheap
+                -- (IN, not a join: SQLite would scan the whole file once per shared key)
                 SELECT k.line, k.code, k.{key_field} AS key,
                        ROW_NUMBER() OVER (PARTITION BY k.{key_field} ORDER BY k.line) AS rank
-                FROM {KEYS_TABLE} k JOIN shared s ON s.key = k.{key_field}
+                FROM {KEYS_TABLE} k WHERE k.{key_field} IN (SELECT key FROM shared)
             )
             SELECT r.line, r.code, e.code, r.rank - 1
             FROM ranked r JOIN ranked e ON e.key = r.key AND e.rank < r.rank AND e.rank <= %s
