@@ -10,8 +10,14 @@ class CustomersConfig(AppConfig):
         # The home page's sections of the customer master (see crm/home.py and customers/home.py).
         from crm.home import register_home_section
         from crm.roles import Role
+        from customers.panels import register_card_panel
+        from customers.purchases.card_panel import purchases_card_panel
 
         from . import home
+
+        # The purchases panel comes before the engines' panels (dormancy registers order 10).
+        register_card_panel("purchases", template="customers/partials/card_purchases_panel.html",
+                            context=purchases_card_panel, permission="purchases.view", order=5)
 
         rep, maintainer = {Role.SALES_REP}, {Role.LIST_MAINTAINER}
         register_home_section("phone-lookup", template="customers/home/phone_lookup.html", context=home.phone_lookup,
