@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from crm.models import ExportAudit
 from crm.permissions import require
+from customers import customer_columns
 from customers.purchases.selectors import EXPORT_HEADER as PURCHASE_COLUMNS
 from customers.purchases.selectors import purchase_export_rows
 from customers.selectors import EXPORT_COLUMNS, customer_export_rows
@@ -34,11 +35,12 @@ class ExportKind:
     action: str  # the permission (crm.permissions) the exporting user needs
     columns: tuple
     rows: Any  # queryset -> a generator of rows in `columns` order
+    labelled: bool = False  # headers and values can be written as labels: `header(codes=…)`, `rows(…, codes=…)`
 
 
 EXPORT_KINDS = {
-    "customers": ExportKind("customers.export", tuple(EXPORT_COLUMNS), customer_export_rows),
-    "dormant_customers": ExportKind("customers.export", tuple(EXPORT_COLUMNS), customer_export_rows),
+    "customers": ExportKind("customers.export", tuple(EXPORT_COLUMNS), customer_export_rows, labelled=True),
+    "dormant_customers": ExportKind("customers.export", tuple(EXPORT_COLUMNS), customer_export_rows, labelled=True),
     "purchases": ExportKind("purchases.export", tuple(PURCHASE_COLUMNS), purchase_export_rows),
 }
 
@@ -62,13 +64,15 @@ def _actor(user):
 
 
 @transaction.atomic
-def export_write(*, by, kind, queryset, file_format="csv", filters=None, via="web", stream=None):
+def export_write(*, by, kind, queryset, file_format="csv", filters=None, via="web", stream=None, codes=False):
     """Check `by` may export `kind`, write the queryset's rows, and record the export; returns an ExportFile.
 
     The file is written and the ExportAudit row created in one transaction: an export that fails half-way
     leaves no record, and no file is handed out without one. `filters` is the filter as the user chose it
     (a plain dict, shown in the audit); `via` is "web" or "command". Without `stream` the file is spooled
-    to a temporary file that moves to disk past SPOOL_MAX_BYTES.
+    to a temporary file that moves to disk past SPOOL_MAX_BYTES. A customer export has its header and its
+    kind, lifecycle, source and dormancy status in the active language unless `codes` asks for the English
+    codes (customers.customer_columns); the import reads either.
     """
     if kind not in EXPORT_KINDS:
         raise ValueError(f"unknown export kind: {kind}")
@@ -81,11 +85,13 @@ def export_write(*, by, kind, queryset, file_format="csv", filters=None, via="we
     start = stream.tell()
     # Closed inside the transaction even when writing fails: the rows are read through a server-side cursor
     # on PostgreSQL, which must not be closed after the rollback that discarded it.
-    with closing(spec.rows(queryset)) as rows:
+    header = customer_columns.header(codes=codes) if spec.labelled else spec.columns
+    rows = spec.rows(queryset, codes=codes) if spec.labelled else spec.rows(queryset)
+    with closing(rows):
         if file_format == "csv":
-            count = write_csv(stream, spec.columns, rows)
+            count = write_csv(stream, header, rows)
         else:
-            count = write_xlsx(stream, spec.columns, rows, sheet_title=kind)
+            count = write_xlsx(stream, header, rows, sheet_title=kind)
     audit = ExportAudit.objects.create(
         user=by, actor=_actor(by), kind=kind, file_format=file_format, filters=filters or {}, row_count=count, via=via,
     )

@@ -14,7 +14,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
 from django.db.models import Q
 
-from customers import normalize
+from customers import customer_columns, normalize
 from customers.models import Contact, Customer, Touchpoint
 
 # Input made only of digits and the punctuation people put in phone numbers is a phone search.
@@ -260,28 +260,7 @@ def possible_duplicates(*, keys_table, listed=5):
 
 # --- export ---------------------------------------------------------------------------------------------------
 
-EXPORT_COLUMNS = [
-    "code",
-    "name",
-    "name_kana",
-    "kind",
-    "lifecycle",
-    "status",
-    "rep",
-    "phone",
-    "email",
-    "postal_code",
-    "address",
-    "last_purchase_on",
-    "days_since_last_purchase",
-    "dormant_since",
-    "dormancy_rule",
-    "dormancy_reason",
-    "priority_score",
-    "p_alive",
-    "expected_purchases_90d",
-    "next_expected_purchase_on",
-]
+EXPORT_COLUMNS = list(customer_columns.CODES)  # the import's columns too: an export can be imported again
 
 
 def _iso(value):
@@ -292,12 +271,25 @@ def _number(value):
     return "" if value is None else value
 
 
-def customer_export_rows(queryset, *, chunk_size=2000):
+def _choice_labels(choices, *, codes):
+    """value -> what the export writes: the value itself, or its label in the active language."""
+    return {value: value if codes else str(label) for value, label in choices}
+
+
+def customer_export_rows(queryset, *, chunk_size=2000, codes=True):
     """Rows in EXPORT_COLUMNS order for any customer queryset (the list's, or the dormant list's).
 
-    Dormancy and purchase columns are empty while those rows do not exist. Values are plain: formula
-    neutralization is the writer's job (customers.tabular).
+    With codes, kind, lifecycle, source and dormancy status are their codes (company, customer, …); otherwise
+    their labels in the active language (法人, 顧客, 稼働中, …), which the import maps back. Dormancy and purchase
+    columns are empty while those rows do not exist. Values are plain: formula neutralization is the writer's
+    job (customers.tabular).
     """
+    from crm.choices import DormancyStatus
+
+    kinds = _choice_labels(Customer.Kind.choices, codes=codes)
+    lifecycles = _choice_labels(Customer.Lifecycle.choices, codes=codes)
+    sources = _choice_labels(Customer.Source.choices, codes=codes)
+    statuses = _choice_labels(DormancyStatus.choices, codes=codes)
     queryset = queryset.select_related("assigned_rep", "dormancy", "purchase_summary")
     for customer in queryset.iterator(chunk_size=chunk_size):
         dormancy = one_to_one_or_none(customer, "dormancy")
@@ -307,14 +299,16 @@ def customer_export_rows(queryset, *, chunk_size=2000):
             customer.code,
             customer.name,
             customer.name_kana,
-            customer.kind,
-            customer.lifecycle,
-            dormancy.status if dormancy else "",
+            kinds.get(customer.kind, customer.kind),
+            lifecycles.get(customer.lifecycle, customer.lifecycle),
             str(customer.assigned_rep) if customer.assigned_rep else "",
             customer.phone,
             customer.email,
             customer.postal_code,
             address,
+            _number(customer.fiscal_year_end_month),
+            sources.get(customer.source, customer.source),
+            statuses.get(dormancy.status, dormancy.status) if dormancy else "",
             _iso(summary.last_purchase_on) if summary else "",
             _number(dormancy.days_since_last_purchase) if dormancy else "",
             _iso(dormancy.dormant_since) if dormancy else "",

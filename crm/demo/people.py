@@ -96,8 +96,9 @@ def customer_fields(rng, fake, profile, *, first_seen_at):
     fields = {
         "postal_code": f"{rng.randint(100, 399):03d}-{rng.randint(0, 9999):04d}",
         "prefecture": profile.prefecture,
-        "address": f"{profile.city}{town}",
-        "phone": phone_number(rng, profile.area_code),
+        # stored as every entry path stores them (the form, the import), so an export imports back unchanged
+        "address": normalize.clean_text(f"{profile.city}{town}"),
+        "phone": normalize.format_phone(phone_number(rng, profile.area_code)),
         "fax": phone_number(rng, profile.area_code) if profile.kind == "company" and rng.random() < 0.7 else "",
         "mobile": mobile_number(rng) if profile.kind == "person" or rng.random() < 0.2 else "",
         "email": email,

@@ -69,7 +69,8 @@ def dormant_export(request):
         file_format = "csv"
     dormant_filter = _dormant_filter(request)
     export = export_write(by=request.user, kind="dormant_customers", file_format=file_format, via="web",
-                          queryset=selectors.customers_of(dormant_filter.qs), filters=dormant_filter.summary())
+                          queryset=selectors.customers_of(dormant_filter.qs), filters=dormant_filter.summary(),
+                          codes=request.GET.get("headers") == "codes")
     return FileResponse(export.stream, as_attachment=True, filename=export.filename, content_type=export.content_type)
 
 

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from crm.permissions import require
+from customers import customer_columns
 from customers.import_states import (
     import_batch_enqueue,
     import_batch_fail,
@@ -36,7 +37,7 @@ from customers.tabular import TableError, write_csv
 
 from .commit import commit_batch_rows
 from .reading import open_rows
-from .validation import KEEP, REQUIRED_COLUMNS, BulkLoader, ImportPlan, check_rows
+from .validation import COLUMNS, KEEP, REQUIRED_COLUMNS, BulkLoader, ImportPlan, check_rows
 
 logger = logging.getLogger(__name__)
 State = ImportBatch.State
@@ -52,9 +53,18 @@ class ImportNotAllowed(Exception):
 
 def plan_for_bytes(data, name):
     """Check a whole file in memory (the management command, tests): an ImportPlan with its parsed rows."""
-    stream = open_rows(data, name, REQUIRED_COLUMNS)
+    stream = _open(data, name)
     plan = ImportPlan(header=stream.header, encoding=stream.encoding, file_format=stream.file_format)
     return check_rows(plan, stream.rows)
+
+
+def _open(data, name):
+    """open_rows, the required columns found by customers.customer_columns (codes or the export's labels)."""
+    stream = open_rows(data, name)
+    missing = customer_columns.import_header(stream.header, check_names=COLUMNS, required=REQUIRED_COLUMNS).missing
+    if missing:
+        raise TableError(customer_columns.missing_message(missing))
+    return stream
 
 
 def customer_batch_create(*, upload, by):
@@ -132,6 +142,8 @@ def _check_into_batch(batch, stream):
             "warnings": [w.as_dict() for w in plan.warnings],
             "warning_count": plan.warning_count,
             "unknown_columns": plan.unknown_columns,
+            "read_only_columns": plan.read_only_columns,
+            "warning_groups": [group.as_dict() for group in plan.warning_groups],
             "preview": _preview(writer.preview),
         },
         "progress": 100,
@@ -152,7 +164,7 @@ def customer_batch_validate(*, batch_id):
             return batch
         try:
             with batch.file.open("rb") as handle:
-                stream = open_rows(handle.read(), batch.original_name, REQUIRED_COLUMNS)
+                stream = _open(handle.read(), batch.original_name)
             with transaction.atomic():
                 CustomerImportRow.objects.filter(batch=batch).delete()  # a retried check starts afresh
                 found = _check_into_batch(batch, stream)

@@ -1,7 +1,10 @@
 """Check every row of a customer file before anything is written, and say precisely what is wrong where.
 
 Decisions (documented for the users in the import screen):
-- `status` is the lifecycle (prospect/customer/retired, or 見込み/顧客/取引終了).
+- The columns are those of customers.customer_columns (English codes or the export's labels in Japanese or English), so
+  an export can be imported again. `lifecycle` is the lifecycle (prospect/customer/retired, or 見込み/顧客/取引終了);
+  `status`, its former name, is still taken as the lifecycle when the file has no `lifecycle`. The row check knows
+  the lifecycle as `status`. The export's read-only columns (dormancy, purchases) are ignored with one notice.
 - `rep` is matched to an active user by display name, family name or user name, ignoring spaces. A name
   that matches nobody (or several people) is a WARNING, not an error: old systems keep names of staff who
   have left, and a whole file should not be refused for that. New customers are left unassigned; an
@@ -24,7 +27,7 @@ from django.db import connection
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from customers import normalize
+from customers import customer_columns, normalize
 from customers.models import Customer
 from customers.selectors import possible_duplicates
 
@@ -45,6 +48,11 @@ SOURCE_LABELS = {
     "セミナー": Customer.Source.SEMINAR,
     "紹介": Customer.Source.REFERRAL,
     "その他": Customer.Source.OTHER,
+    # the English labels, as an English web export writes them
+    "web inquiry": Customer.Source.WEB_INQUIRY,
+    "business card": Customer.Source.BUSINESS_CARD,
+    "member card": Customer.Source.MEMBER_CARD,
+    "existing account": Customer.Source.EXISTING,
     **{value: value for value in Customer.Source.values},
 }
 LIFECYCLE_LABELS = {
@@ -101,6 +109,8 @@ class ImportPlan:
     errors: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
     unknown_columns: list = field(default_factory=list)
+    read_only_columns: list = field(default_factory=list)  # the export's columns the import ignores
+    warning_groups: list = field(default_factory=list)  # WarningGroup: the warnings, grouped, all counted
     row_count: int = 0
     rejected_count: int = 0  # rows with at least one error
     error_count: int = 0  # all errors and warnings, also when the lists keep only the first (check_rows)
@@ -519,6 +529,60 @@ class _DuplicateCheck:
         return warnings
 
 
+def _with_check_names(lines, renames):
+    """The rows with each renamed cell also under the row check's name (the rejected-rows file keeps the file's)."""
+    pairs = tuple(renames.items())
+    for line, raw in lines:
+        for name, check_name in pairs:
+            raw[check_name] = raw.get(name, "")
+        yield line, raw
+
+
+WARNING_GROUPS = 200  # distinct warnings summarised; further ones are only counted (warning_count)
+WARNING_GROUP_LINES = 10  # line numbers named per group
+WARNING_GROUP_VALUES = 5  # distinct values named per group
+
+
+@dataclass
+class WarningGroup:
+    """One warning as it repeats over the file: "No active user is called 佐藤" on 14 rows is one group."""
+
+    column: str
+    reason: str
+    count: int = 0
+    lines: list = field(default_factory=list)
+    values: list = field(default_factory=list)
+
+    def as_dict(self):
+        return {"column": self.column, "reason": self.reason, "count": self.count, "lines": self.lines,
+                "values": self.values}  # fmt: skip
+
+
+class _WarningGroups:
+    """Groups the warnings by column and reason as they are found, so every warning counts, not only those kept."""
+
+    def __init__(self):
+        self.groups = {}
+
+    def add(self, warnings):
+        for warning in warnings:
+            key = (warning.column, warning.reason)
+            group = self.groups.get(key)
+            if group is None:
+                if len(self.groups) >= WARNING_GROUPS:
+                    continue
+                group = self.groups[key] = WarningGroup(warning.column, warning.reason)
+            group.count += 1
+            if len(group.lines) < WARNING_GROUP_LINES:
+                group.lines.append(warning.line)
+            if warning.value not in group.values and len(group.values) < WARNING_GROUP_VALUES:
+                group.values.append(warning.value)
+
+    def result(self):
+        """The groups, the most frequent first (then in file order)."""
+        return sorted(self.groups.values(), key=lambda group: (-group.count, min(group.lines)))
+
+
 def check_rows(plan, lines, *, keep_rows=True, on_row=None, keep_problems=None, loader=None):
     """Check (line, {column: cell}) pairs one by one into the plan: errors and warnings, parsed rows (kept in
     plan.rows when keep_rows), the counts. on_row(parsed_row, its errors) sees every row as it is checked, so a
@@ -530,9 +594,14 @@ def check_rows(plan, lines, *, keep_rows=True, on_row=None, keep_problems=None, 
         with BulkLoader() as loader:
             return check_rows(plan, lines, keep_rows=keep_rows, on_row=on_row, keep_problems=keep_problems,
                               loader=loader)  # fmt: skip
-    plan.unknown_columns = [c for c in plan.header if c and c not in COLUMNS]
+    header = customer_columns.import_header(plan.header, check_names=COLUMNS)
+    plan.unknown_columns, plan.read_only_columns = header.unknown, header.read_only
     for column in plan.unknown_columns:
         plan.warnings.append(RowError(1, column, column, _("Unknown column; its values are ignored.")))
+    if header.renames:
+        lines = _with_check_names(lines, header.renames)
+    groups = _WarningGroups()
+    groups.add(plan.warnings)
     matcher = RepMatcher()
     first_line_of_code = {}
     # Counted as they come; beyond keep_problems they are dropped (rows arrive in line order: the kept are the first).
@@ -550,6 +619,11 @@ def check_rows(plan, lines, *, keep_rows=True, on_row=None, keep_problems=None, 
                     first_line_of_code[code] = line
             row = ParsedRow(line=line, code=code, values=checker.values, raw=raw)
             row_errors = plan.errors[errors_before:]
+            row_warnings = plan.warnings[warnings_before:]
+            if header.shown:  # the file's names in what the user reads
+                for problem in (*row_errors, *row_warnings):
+                    problem.column = header.shown.get(problem.column, problem.column)
+            groups.add(row_warnings)
             plan.row_count += 1
             plan.rejected_count += bool(row_errors)
             if keep_rows:
@@ -562,6 +636,10 @@ def check_rows(plan, lines, *, keep_rows=True, on_row=None, keep_problems=None, 
                 warnings_seen += len(plan.warnings) - warnings_before
                 del plan.errors[keep_problems:], plan.warnings[keep_problems:]
         found = duplicates.warnings()
+    for problem in found:
+        problem.column = header.shown.get(problem.column, problem.column)
+    groups.add(found)
+    plan.warning_groups = groups.result()
     plan.warnings.extend(found)
     plan.errors.sort(key=lambda e: e.line)
     plan.warnings.sort(key=lambda e: e.line)

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from crm.dormancy.models import CustomerDormancy
 from crm.models import ExportAudit
 from crm.permissions import Refused
+from customers import customer_columns
 from customers.export import export_write
 from customers.models import Customer, CustomerPurchaseSummary, Purchase
 from customers.purchases.selectors import EXPORT_HEADER as PURCHASE_COLUMNS
@@ -19,7 +20,8 @@ from customers.selectors import EXPORT_COLUMNS, customer_export_rows
 
 from .factories import CustomerFactory, PurchaseFactory
 
-ISSUE_COLUMNS = ["code", "name", "name_kana", "kind", "lifecycle", "status", "rep", "phone", "email", "postal_code", "address", "last_purchase_on", "days_since_last_purchase", "dormant_since", "dormancy_rule", "dormancy_reason", "priority_score", "p_alive", "expected_purchases_90d", "next_expected_purchase_on"]  # fmt: skip
+# Issue 12: the import's columns first (`lifecycle`, not `status`), then the read-only dormancy columns.
+ISSUE_COLUMNS = ["code", "name", "name_kana", "kind", "lifecycle", "rep", "phone", "email", "postal_code", "address", "fiscal_month", "source", "dormancy_status", "last_purchase_on", "days_since_last_purchase", "dormant_since", "dormancy_rule", "dormancy_reason", "priority_score", "p_alive", "expected_purchases_90d", "next_expected_purchase_on"]  # fmt: skip
 
 
 @pytest.fixture
@@ -49,12 +51,12 @@ def test_it_has_exactly_the_columns_of_the_issue():
 def test_it_builds_rows_with_dormancy_columns_and_leaves_them_empty_when_absent(customers):
     rows = {row[0]: dict(zip(EXPORT_COLUMNS, row, strict=True)) for row in customer_export_rows(Customer.objects.all())}
     yamada = rows["C0001"]
-    assert (yamada["status"], yamada["dormancy_rule"], yamada["dormancy_reason"]) == ("dormant", "interval", "price")
+    assert (yamada["dormancy_status"], yamada["dormancy_rule"], yamada["dormancy_reason"]) == ("dormant", "interval", "price")
     assert (yamada["last_purchase_on"], yamada["dormant_since"]) == ("2024-11-27", "2025-06-01")
     assert (yamada["days_since_last_purchase"], yamada["priority_score"], yamada["p_alive"]) == (400, 0.87, 0.12)
     assert yamada["next_expected_purchase_on"] == "2026-02-01"
     assert yamada["address"] == "東京都千代田区千代田1-1" and yamada["rep"] == "佐藤 営業"
-    assert all(rows["C0021"][c] == "" for c in EXPORT_COLUMNS[11:]) and rows["C0021"]["status"] == ""
+    assert all(rows["C0021"][c] == "" for c in EXPORT_COLUMNS[13:]) and rows["C0021"]["dormancy_status"] == ""
 
 
 class TestExportView:
@@ -69,14 +71,14 @@ class TestExportView:
         assert not ExportAudit.objects.exists()
 
     def test_it_writes_csv_with_bom_and_neutralized_formulas(self, client_for, manager, customers):
-        response = client_for(manager).get(reverse("customers:export"), {"format": "csv"})
+        response = client_for(manager).get(reverse("customers:export"), {"format": "csv", "headers": "codes"})
         assert response["Content-Disposition"].startswith('attachment; filename="customers_')
         rows = parse_csv(b"".join(response.streaming_content))
         assert rows[0] == EXPORT_COLUMNS
         by_code = {row[0]: row for row in rows[1:]}
         assert by_code["C0020"][1] == "'=HYPERLINK(\"http://evil.example\",\"クリック\")"
         assert by_code["C0021"][1] == "'\tタブ" and by_code["C0021"][2] == "'@メンション"
-        assert by_code["C0001"][5] == "dormant"
+        assert by_code["C0001"][EXPORT_COLUMNS.index("dormancy_status")] == "dormant"
 
     def test_it_exports_what_the_filtered_list_shows_and_audits_it(self, client_for, maintainer, customers):
         response = client_for(maintainer).get(reverse("customers:export"), {"q": "ヤマダ", "lifecycle": "customer",
@@ -93,7 +95,7 @@ class TestExportView:
         response = client_for(admin_user).get(reverse("customers:export"), {"format": "xlsx"})
         workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
         values = list(workbook.active.iter_rows(values_only=True))
-        assert list(values[0]) == EXPORT_COLUMNS
+        assert list(values[0]) == customer_columns.header(codes=False)  # the labels, in the user's language
         names = {row[0]: row[1] for row in values[1:]}
         assert names["C0020"].startswith("'=")
         assert ExportAudit.objects.get().file_format == "xlsx"

@@ -17,7 +17,8 @@ def customer_export_view(request):
     params = request.GET.copy()
     params.pop("format", None)
     params.pop("page", None)
+    codes = params.pop("headers", [""])[-1] == "codes"  # English codes instead of the user's language
     customer_filter = CustomerFilter(params or None, queryset=selectors.customer_list())
     export = export_write(by=request.user, kind="customers", queryset=customer_filter.qs, file_format=file_format,
-                          filters=customer_filter.filter_summary(), via="web")  # fmt: skip
+                          filters=customer_filter.filter_summary(), via="web", codes=codes)  # fmt: skip
     return FileResponse(export.stream, as_attachment=True, filename=export.filename, content_type=export.content_type)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from crm.permissions import permission_required
+from customers.customer_columns import IMPORT_CODES
 from customers.customer_import import (
     ImportNotAllowed,
     customer_batch_cancel,
@@ -15,7 +16,6 @@ from customers.customer_import import (
     customer_batch_create,
     customer_batch_rejected_csv,
 )
-from customers.customer_import.validation import COLUMNS
 from customers.forms import ImportUploadForm
 from customers.import_states import import_batch_progress
 from customers.models import ImportBatch
@@ -40,7 +40,7 @@ def import_upload(request):
         return redirect("customers:import_detail", pk=batch.pk)
     recent = ImportBatch.objects.filter(kind=ImportBatch.Kind.CUSTOMERS).select_related("uploaded_by")
     return render(request, "customers/import_upload.html",
-                  {"form": form, "recent": recent[:RECENT_IMPORTS], "columns": COLUMNS})  # fmt: skip
+                  {"form": form, "recent": recent[:RECENT_IMPORTS], "columns": IMPORT_CODES})  # fmt: skip
 
 
 @require_GET

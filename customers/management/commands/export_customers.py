@@ -1,6 +1,7 @@
 """manage.py export_customers PATH [--format csv|xlsx] [--status S] [--lifecycle L] --user USERNAME
 
 Goes through customers.export.export_write like the export button: the same permission, columns and audit.
+The header and values are the English codes (the button writes them in the user's language unless asked).
 """
 import shutil
 from pathlib import Path
@@ -39,7 +40,7 @@ class Command(BaseCommand):
             queryset, filters["lifecycle"] = queryset.filter(lifecycle=lifecycle), lifecycle
         try:
             export = export_write(by=by, kind="customers", queryset=queryset, file_format=file_format,
-                                  filters=filters, via="command")  # fmt: skip
+                                  filters=filters, via="command", codes=True)  # fmt: skip
         except PermissionDenied as refused:
             raise CommandError(f"{user} may not export customers: {getattr(refused, 'reason', refused)}") from None
         # Written to the target only once the export (and its audit row) succeeded: no half file on a refusal.
