@@ -39,15 +39,25 @@ def _weighted(rng, pairs):
     return rng.choices([p[0] for p in pairs], weights=[p[-1] for p in pairs])[0]
 
 
-def phone_number(rng, area_code):
-    """A landline number of 10 digits in the area's format (03-1234-5678, 045-123-4567, 0466-12-3456)."""
-    local_len = 10 - len(area_code)
-    local = str(rng.randint(2, 9)) + "".join(str(rng.randint(0, 9)) for _ in range(local_len - 1))
+def _landline(area_code, local):
     if len(area_code) == 2:
         return f"{area_code}-{local[:4]}-{local[4:]}"
     if len(area_code) == 3:
         return f"{area_code}-{local[:3]}-{local[3:]}"
     return f"{area_code}-{local[:2]}-{local[2:]}"
+
+
+def phone_number(rng, area_code):
+    """A landline number of 10 digits in the area's format (03-1234-5678, 045-123-4567, 0466-12-3456), in a range
+    that is really allocated (so the import accepts an exported demo file). An unallocated draw gets another first
+    local digit, without drawing again, so the seed's random sequence and every other demo figure stay the same."""
+    local_len = 10 - len(area_code)
+    local = str(rng.randint(2, 9)) + "".join(str(rng.randint(0, 9)) for _ in range(local_len - 1))
+    for first in (local[0], *"23456789"):
+        candidate = _landline(area_code, first + local[1:])
+        if normalize.is_valid_phone(candidate):
+            return candidate
+    return _landline(area_code, local)
 
 
 def mobile_number(rng):
