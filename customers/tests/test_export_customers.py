@@ -80,6 +80,11 @@ class TestExportView:
         assert by_code["C0021"][1] == "'\tタブ" and by_code["C0021"][2] == "'@メンション"
         assert by_code["C0001"][EXPORT_COLUMNS.index("dormancy_status")] == "dormant"
 
+    def test_the_list_offers_both_exports_keeping_its_filter(self, client_for, manager, customers):
+        html = client_for(manager).get(reverse("customers:list"), {"lifecycle": "customer"}).content.decode()
+        assert 'href="/customers/export/?lifecycle=customer&amp;format=csv&amp;headers=codes"' in html
+        assert 'href="/customers/export/?lifecycle=customer&amp;format=csv" data-testid="export-csv"' in html
+
     def test_it_exports_what_the_filtered_list_shows_and_audits_it(self, client_for, maintainer, customers):
         response = client_for(maintainer).get(reverse("customers:export"), {"q": "ヤマダ", "lifecycle": "customer",
                                                                             "format": "csv", "page": "3"})
