@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from crm.forms import label_empty_choices
 from customers.models import Tag
 
 from . import selectors
@@ -60,6 +61,10 @@ class OverrideForm(forms.Form):
     code = forms.ChoiceField(label=_("Rule"), choices=RuleCode.choices)
     tag = forms.ModelChoiceField(label=_("Tag"), queryset=Tag.objects.all(), required=False)
     industry = forms.CharField(label=_("Industry"), max_length=100, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        label_empty_choices(self)
 
     def clean(self):
         cleaned = super().clean()

@@ -2,6 +2,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from crm.forms import label_empty_choices
 from customers.models import MarketEvent, PriceChange, Product
 from customers.tabular.uploads import clean_import_upload
 
@@ -30,12 +31,20 @@ class PriceChangeForm(forms.ModelForm):
         fields = ["product", "changed_on", "old_price", "new_price", "note"]
         widgets = {"changed_on": forms.DateInput(attrs={"type": "date"})}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        label_empty_choices(self)
+
 
 class MarketEventForm(forms.ModelForm):
     class Meta:
         model = MarketEvent
         fields = ["occurred_on", "kind", "description", "product", "category"]
         widgets = {"occurred_on": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        label_empty_choices(self)
 
     def clean(self):
         cleaned = super().clean()

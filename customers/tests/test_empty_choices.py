@@ -88,3 +88,21 @@ class TestEditForms:
         form.fields["assigned_rep"].empty_label = "Nobody"
         label_empty_choices(form)
         assert form.fields["assigned_rep"].empty_label == "Nobody"
+
+
+class TestCatalogueAndOverrideForms:
+    def test_price_change_and_market_event_forms_name_their_empty_choice(self, english):
+        from customers.purchases.forms import MarketEventForm, PriceChangeForm
+
+        ProductFactory()
+        price = PriceChangeForm()
+        event = MarketEventForm()
+        assert price.fields["product"].empty_label == "Please choose"
+        assert event.fields["product"].empty_label == "Not set"
+        assert "---------" not in str(price) + str(event)
+
+    def test_the_dormancy_override_form_names_its_empty_tag(self, english):
+        from crm.dormancy.forms import OverrideForm
+
+        form = OverrideForm()
+        assert form.fields["tag"].empty_label == "Not set" and "---------" not in str(form)
