@@ -105,6 +105,7 @@ class CampaignForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["segment"].queryset = Segment.objects.all()
         self.fields["segment"].required = False
+        self.fields["segment"].empty_label = _("Everyone (no segment)")
 
     def clean(self):
         data = super().clean()
