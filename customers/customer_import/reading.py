@@ -75,14 +75,17 @@ def _lines(text):
 
 def _rows(lines, header):
     line_number, found = 1, False
+    padding = [""] * len(header)
+    strip = str.strip
     try:
         for line_number, values in enumerate(lines, start=2):
-            if not any((v or "").strip() for v in values):
+            # csv.reader gives str cells only: a blank line is one whose cells joined are blank
+            if not "".join(values).strip():
                 continue
-            width = len(values)
             found = True
-            yield line_number, {column: (values[i].strip() if i < width and values[i] is not None else "")
-                                for i, column in enumerate(header)}  # fmt: skip
+            if len(values) < len(padding):
+                values = values + padding[len(values) :]  # a short line: the missing cells are empty
+            yield line_number, dict(zip(header, map(strip, values), strict=False))  # extra cells dropped
     except csv.Error as exc:
         raise csv_error(exc, line_number + 1) from exc
     if not found:

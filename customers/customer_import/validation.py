@@ -17,6 +17,7 @@ Decisions (documented for the users in the import screen):
   separate, deliberate step.
 """
 import functools
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -75,7 +76,8 @@ KIND_LABELS = {
 # Lazy: translated only for a row that needs them (gettext is a tenth of a row's check otherwise).
 KIND_HINT = gettext_lazy("Use company or person (法人/個人).")
 STATUS_HINT = gettext_lazy("Use prospect, customer or retired (見込み/顧客/取引終了).")
-MAX_LENGTHS = {name: Customer._meta.get_field(name).max_length for name in ("code", "name", "name_kana", "address")}
+MAX_LENGTHS = {name: Customer._meta.get_field(name).max_length
+               for name in ("code", "name", "name_kana", "address", "email")}  # fmt: skip
 
 
 @dataclass
@@ -148,12 +150,20 @@ def _email_domain_ok(domain):
     return domain in django_validate_email.domain_allowlist or django_validate_email.validate_domain_part(domain)
 
 
+@functools.cache
+def _email_user_match():
+    """The match of Django's pattern for the part before the @, compiled: the validator keeps it as a lazy object,
+    and going through that on every address cost more than the match."""
+    regex = django_validate_email.user_regex
+    return re.compile(regex.pattern, regex.flags).match
+
+
 def validate_email(value):
     """Django's validate_email, step for step, with the verdict on each domain remembered: a file has thousands
     of addresses at a few domains, and the domain is most of the validator's cost."""
     if value and "@" in value and len(value) <= 320:
         user_part, domain_part = value.rsplit("@", 1)
-        if django_validate_email.user_regex.match(user_part) and _email_domain_ok(domain_part):
+        if _email_user_match()(user_part) and _email_domain_ok(domain_part):
             return
     raise ValidationError(django_validate_email.message, code=django_validate_email.code, params={"value": value})
 
@@ -190,13 +200,35 @@ class RepMatcher:
         return None, _("Several users match “%(name)s”; the customer is left unassigned.") % {"name": name}
 
 
+@functools.lru_cache(maxsize=4096)
+def _clean_repeated(text):
+    """normalize.clean_text of a cell of a column whose values repeat (kind, status, rep, source): worked out once
+    per distinct text, not once per row."""
+    return normalize.clean_text(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _fiscal_month(text):
+    """The month of a fiscal_month cell: 1-12, None when the cell is empty, 0 when it is not a month."""
+    value = normalize.clean_text(text).removesuffix("月")
+    if not value:
+        return None
+    if not value.isdigit() or not 1 <= int(value) <= 12:
+        return 0
+    return int(value)
+
+
 class _RowChecker:
     SHOWN_VALUE_LENGTH = 200  # characters of a cell repeated in an error or warning
 
     def __init__(self, plan, line, raw, matcher):
         # NUL characters cannot be stored by PostgreSQL, not even in an error message: the checker sees them as
         # ␀ and refuses the row (ParsedRow.raw keeps the cells as sent, for the rejected-rows file).
-        self.nul_columns = [c for c in COLUMNS if "\x00" in (raw.get(c) or "")]
+        try:
+            has_nul = "\x00" in "".join(raw.values())  # one search per row; the columns only when there is one
+        except TypeError:  # a cell that is not text
+            has_nul = True
+        self.nul_columns = [c for c in COLUMNS if "\x00" in (raw.get(c) or "")] if has_nul else ()
         if self.nul_columns:
             raw = {k: (v or "").replace("\x00", "\N{SYMBOL FOR NULL}") for k, v in raw.items()}
         self.plan, self.line, self.raw, self.matcher = plan, line, raw, matcher
@@ -219,7 +251,7 @@ class _RowChecker:
         return normalize.clean_text(self.raw.get(column, ""))
 
     def check_length(self, column, value, field_name):
-        limit = MAX_LENGTHS.get(field_name) or Customer._meta.get_field(field_name).max_length
+        limit = MAX_LENGTHS[field_name]
         if limit and len(value) > limit:
             self.error(column, _("Longer than %(limit)d characters.") % {"limit": limit})
 
@@ -239,32 +271,42 @@ class _RowChecker:
             self.warn("name", _("Starts like a spreadsheet formula; it is stored as text and exported neutralized."))
         self.check_length("name", name, "name")
         self.values["name"] = name
-        if self.has("name_kana"):
+        raw = self.raw
+        if "name_kana" in raw:
             kana = self.text("name_kana")
             self.check_length("name_kana", kana, "name_kana")
             self.values["name_kana"] = kana
-        self.phone()
-        self.email()
-        self.postal_code()
-        self.address()
-        self.choice("kind", "kind", KIND_LABELS, KIND_HINT)
-        self.choice("status", "lifecycle", LIFECYCLE_LABELS, STATUS_HINT)
-        self.fiscal_month()
-        self.rep()
-        self.source()
+        if "phone" in raw:
+            self.phone()
+        if "email" in raw:
+            self.email()
+        if "postal_code" in raw:
+            self.postal_code()
+        if "address" in raw:
+            self.address()
+        if "kind" in raw:
+            self.choice("kind", "kind", KIND_LABELS, KIND_HINT)
+        if "status" in raw:
+            self.choice("status", "lifecycle", LIFECYCLE_LABELS, STATUS_HINT)
+        if "fiscal_month" in raw:
+            self.fiscal_month()
+        if "rep" in raw:
+            self.rep()
+        if "source" in raw:
+            self.source()
         return code
 
     def phone(self):
-        if not self.has("phone"):
-            return
         value = self.text("phone")
-        if value and not normalize.is_valid_phone(value):
+        if not value:
+            self.values["phone"] = ""
+            return
+        valid, shown = normalize.phone_verdict(value)
+        if not valid:
             self.error("phone", _("Not a valid phone number."))
-        self.values["phone"] = normalize.format_phone(value) if value else ""
+        self.values["phone"] = shown
 
     def email(self):
-        if not self.has("email"):
-            return
         value = normalize.email_key(self.raw.get("email", ""))
         if value:
             try:
@@ -276,24 +318,24 @@ class _RowChecker:
         self.values["email"] = value
 
     def postal_code(self):
-        if not self.has("postal_code"):
-            return
         value = self.text("postal_code")
-        if value and not normalize.postal_key(value):
+        if not value:
+            self.values["postal_code"] = ""
+            return
+        key = normalize.postal_key(value)
+        if not key:
             self.error("postal_code", _("A postal code has seven digits, e.g. 100-0001."))
-        self.values["postal_code"] = normalize.format_postal_code(value) if value else ""
+            self.values["postal_code"] = normalize.format_postal_code(value)
+            return
+        self.values["postal_code"] = f"{key[:3]}-{key[3:]}"  # normalize.format_postal_code, the key at hand
 
     def address(self):
-        if not self.has("address"):
-            return
         prefecture, rest = normalize.split_prefecture(self.raw.get("address", ""))
         self.check_length("address", rest, "address")
         self.values["prefecture"], self.values["address"] = prefecture, rest
 
     def choice(self, column, field_name, labels, hint):
-        if not self.has(column):
-            return
-        value = self.text(column)
+        value = _clean_repeated(self.raw.get(column, ""))
         if not value:
             self.values[field_name] = KEEP
             return
@@ -303,21 +345,14 @@ class _RowChecker:
         self.values[field_name] = mapped or KEEP
 
     def fiscal_month(self):
-        if not self.has("fiscal_month"):
-            return
-        value = self.text("fiscal_month").removesuffix("月")
-        if not value:
-            self.values["fiscal_year_end_month"] = None
-            return
-        if not value.isdigit() or not 1 <= int(value) <= 12:
+        month = _fiscal_month(self.raw.get("fiscal_month", ""))
+        if month == 0:
             self.error("fiscal_month", _("The fiscal year-end month is a number from 1 to 12."))
             return
-        self.values["fiscal_year_end_month"] = int(value)
+        self.values["fiscal_year_end_month"] = month
 
     def rep(self):
-        if not self.has("rep"):
-            return
-        value = self.text("rep")
+        value = _clean_repeated(self.raw.get("rep", ""))
         if not value:
             self.values["assigned_rep_id"] = None
             return
@@ -327,9 +362,7 @@ class _RowChecker:
         self.values["assigned_rep_id"] = user_id if user_id else KEEP
 
     def source(self):
-        if not self.has("source"):
-            return
-        value = self.text("source")
+        value = _clean_repeated(self.raw.get("source", ""))
         if not value:
             self.values["source"] = ""
             return

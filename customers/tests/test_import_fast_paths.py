@@ -1,9 +1,11 @@
 """The shortcuts that make checking a customer file fast give the same answers as the long way they replace:
 phone numbers (phonenumbers.parse + is_valid_number + format_number), e-mail addresses (Django's validator),
-width folding (jaconv + NFKC) and reading CSV lines (io.StringIO)."""
+width folding (jaconv + NFKC), spaces, legal forms and prefectures (the regex and loops of before) and reading CSV
+lines (io.StringIO)."""
 import csv
 import io
 import random
+import re
 import unicodedata
 
 import jaconv
@@ -109,3 +111,46 @@ def test_csv_lines_are_read_as_from_a_string_io(text):
             return str(error)
 
     assert rows(_lines(text)) == rows(io.StringIO(text, newline=""))
+
+
+def clean_text_long_way(text):
+    return re.sub(r"\s+", " ", normalize.nfkc(text)).strip()
+
+
+def name_key_long_way(name):
+    text = normalize.nfkc(name)
+    for form in normalize.LEGAL_FORMS:
+        text = text.replace(form, "")
+    return re.sub(r"\s+", "", text).replace("・", "").replace("･", "").lower()
+
+
+def split_prefecture_long_way(address):
+    text = normalize.clean_text(address)
+    for prefecture in normalize.PREFECTURES:
+        if text.startswith(prefecture):
+            return prefecture, text[len(prefecture) :].strip()
+    return "", text
+
+
+WHITESPACE = [chr(c) for c in range(0x3001) if chr(c).isspace() or re.match(r"\s", chr(c))]
+NAME_PARTS = ["株式会社", "(株)", "㈱", "有限", "会社", "法人", "医療", "社団", "カブシキ", "ガイシャ", "カ)", "(カ", "ｶ)",
+              "(", ")", "・", "･", "山田", "ﾔﾏﾀﾞ", "A", "b", " ", "\u3000", "\t", "東京都", "神奈川県", "京都府", "北海"]  # fmt: skip
+
+
+def test_the_whitespace_str_split_knows_is_what_the_pattern_knows():
+    assert all(" ".join(f"a{ch}{ch}b{ch}".split()) == clean_text_long_way(f"a{ch}{ch}b{ch}") for ch in WHITESPACE)
+
+
+@settings(max_examples=500)
+@given(st.lists(st.sampled_from(NAME_PARTS + WHITESPACE), max_size=8).map("".join))
+@example("株式会社")
+@example("カブシキガイシャヤマダ")
+def test_names_and_addresses_get_the_long_ways_answer(text):
+    assert normalize.clean_text(text) == clean_text_long_way(text)
+    assert normalize.name_key(text) == name_key_long_way(text)
+    assert normalize.split_prefecture(text) == split_prefecture_long_way(text)
+
+
+def test_every_legal_form_has_a_hint():
+    """name_key skips the legal forms of a name with none of the hints: each form must contain one."""
+    assert all(any(hint in form for hint in normalize._LEGAL_FORM_HINTS) for form in normalize.LEGAL_FORMS)
