@@ -79,8 +79,11 @@ def customer_batch_create(*, upload, by):
     return batch
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # json.dumps makes one per call
+
+
 def _json(value):
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODE(value)
 
 
 class _RowWriter:

@@ -154,3 +154,11 @@ def test_names_and_addresses_get_the_long_ways_answer(text):
 def test_every_legal_form_has_a_hint():
     """name_key skips the legal forms of a name with none of the hints: each form must contain one."""
     assert all(any(hint in form for hint in normalize._LEGAL_FORM_HINTS) for form in normalize.LEGAL_FORMS)
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet=["0", "9", "-", "０", "－", "٣", "(", " ", "+", "a", "ー"], max_size=14))
+@example("03-1234-5678")
+@example("--")
+def test_digits_get_the_patterns_answer(text):
+    assert normalize.digits(text) == re.sub(r"\D", "", normalize.nfkc(text))
