@@ -7,9 +7,15 @@ from crm.choices import DormancyStatus
 from crm.dormancy.models import DormancyReason
 from customers.models import Customer, Product, Tag
 
-from .models import Campaign, DemandSeason, Segment
+from .models import Campaign, ContactPolicy, DemandSeason, Segment
 
 MONTH_CHOICES = [(m, _("Month %(month)d") % {"month": m}) for m in range(1, 13)]
+
+
+class ContactPolicyForm(forms.ModelForm):
+    class Meta:
+        model = ContactPolicy
+        fields = ["max_contacts_30d", "max_contacts_180d"]
 
 
 class DemandSeasonForm(forms.ModelForm):

@@ -12,7 +12,7 @@ from crm.permissions import require
 from customers.models import Touchpoint
 
 from . import segments, timing
-from .models import Campaign, CampaignContact, CampaignTarget, DemandSeason, Segment
+from .models import Campaign, CampaignContact, CampaignTarget, ContactPolicy, DemandSeason, Segment
 
 ACTION = "campaigns.manage"
 
@@ -226,3 +226,18 @@ def campaign_contacts_record(*, campaign, by, now=None):
         due.filter(customer_id__in=CampaignContact.objects.filter(campaign=stored).values("customer_id")).update(
             contacted_at=now)
         return len(customer_ids)
+
+
+@transaction.atomic
+def contact_policy_update(*, by, max_contacts_30d, max_contacts_180d):
+    """Change the company's frequency cap (a manager's decision, applied from the next preview, launch or send)."""
+    require(by, "campaigns.manage")
+    ContactPolicy.current()  # the row exists from here on (created with the defaults when first read)
+    policy = ContactPolicy.objects.select_for_update().get(pk=1)
+    if max_contacts_30d < 1 or max_contacts_180d < 1:
+        raise ValidationError(_("A cap of at least one contact is needed; to contact nobody, do not launch."))
+    if max_contacts_180d < max_contacts_30d:
+        raise ValidationError(_("The 180-day cap cannot be lower than the 30-day cap."))
+    policy.max_contacts_30d, policy.max_contacts_180d = max_contacts_30d, max_contacts_180d
+    policy.save(update_fields=["max_contacts_30d", "max_contacts_180d", "updated_at"])
+    return policy

@@ -7,6 +7,7 @@ app_name = "campaigns"
 urlpatterns = [
     path("", views.calendar, name="calendar"),
     path("year/<int:year>/", views.calendar, name="calendar_year"),
+    path("contact-policy/", views.contact_policy, name="contact_policy"),
     path("seasons/", views.season_list, name="seasons"),
     path("seasons/<int:pk>/", views.season_edit, name="season_edit"),
     path("seasons/<int:pk>/delete/", views.season_delete, name="season_delete"),

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_GET, require_POST
 from crm.permissions import can, permission_required, require
 
 from . import segments, selectors, services
-from .forms import CampaignForm, DemandSeasonForm, SegmentForm
-from .models import Campaign, DemandSeason, Segment
+from .forms import CampaignForm, ContactPolicyForm, DemandSeasonForm, SegmentForm
+from .models import Campaign, ContactPolicy, DemandSeason, Segment
 
 VIEW, MANAGE = "customers.view", "campaigns.manage"
 
@@ -35,6 +35,30 @@ def calendar(request, year=None):
     context = selectors.year_calendar(year=year)
     context.update(previous_year=year - 1, next_year=year + 1, may_manage=can(request.user, MANAGE))
     return render(request, "campaigns/calendar.html", context)
+
+
+# --- frequency cap ---------------------------------------------------------------------------------------------
+
+@permission_required(VIEW)
+def contact_policy(request):
+    """Everyone may read the cap (it explains why a customer was left out); managers change it."""
+    may_manage = can(request.user, MANAGE)
+    policy = ContactPolicy.current()
+    form = ContactPolicyForm(request.POST or None, instance=policy)
+    if request.method == "POST":
+        require(request.user, MANAGE)
+        if form.is_valid():
+            try:
+                services.contact_policy_update(by=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                _apply_errors(form, error)
+            else:
+                messages.success(request, _("The frequency cap was saved."))
+                return redirect("campaigns:contact_policy")
+    if not may_manage:
+        for field in form.fields.values():
+            field.disabled = True
+    return render(request, "campaigns/contact_policy.html", {"form": form, "policy": policy, "may_manage": may_manage})
 
 
 # --- demand seasons -----------------------------------------------------------------------------------------------
