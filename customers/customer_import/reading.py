@@ -1,27 +1,17 @@
 """A customer file as a stream of rows, so that checking a 200,000-row file never holds all its rows at once.
 
-The same reading rules as customers.tabular.read_table (encodings, delimiter, header checks, blank lines
-skipped, line numbers counting the header as line 1, the same errors), but CSV rows are handed out one by one
-from the decoded text instead of being collected first: the rows as dicts are what made a large file cost
-hundreds of megabytes. XLSX files go through read_table (they are compressed: the same rows are a far smaller
-file). Keep the two in step when read_table changes.
+The same reading as customers.tabular.read_table (its read_header and iter_rows: encodings, delimiter, header
+checks, blank lines skipped, line numbers counting the header as line 1, the same errors), but CSV rows are handed
+out one by one from the decoded text instead of being collected first: the rows as dicts are what made a large
+file cost hundreds of megabytes. XLSX files go through read_table (they are compressed: the same rows are a far
+smaller file).
 """
 import csv
 import re
 from dataclasses import dataclass
 
-from django.utils.translation import gettext as _
-
-from customers.tabular import (
-    TableError,
-    check_header,
-    csv_error,
-    decode_csv_bytes,
-    no_rows_error,
-    read_table,
-    sniff_delimiter,
-)
-from customers.tabular.reading import _is_xlsx
+from customers.tabular import decode_csv_bytes, read_table, sniff_delimiter
+from customers.tabular.reading import _is_xlsx, iter_rows, read_header
 
 
 @dataclass
@@ -43,20 +33,8 @@ def open_rows(data, name, required_columns=()):
     del data  # the caller passes the bytes in place: they are not needed past decoding
     expected = max(text.count("\n") - 1, 1)
     lines = csv.reader(_lines(text), delimiter=sniff_delimiter(text))  # as tabular.csv_reader, without a copy
-    try:
-        header = next(lines)
-    except StopIteration:
-        raise TableError(_("The file is empty.")) from None
-    except csv.Error as exc:
-        raise csv_error(exc, 1) from exc
-    header = [h.strip().lstrip("\ufeff") for h in header]
-    while header and header[-1] == "":
-        header.pop()
-    check_header(header)
-    missing = [c for c in required_columns if c not in header]
-    if missing:
-        raise TableError(_("Required columns are missing: %(columns)s") % {"columns": ", ".join(missing)})
-    return RowStream(header, _rows(lines, header), encoding, "csv", expected)
+    header = read_header(lines, required_columns)
+    return RowStream(header, iter_rows(lines, header), encoding, "csv", expected)
 
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
@@ -71,22 +49,3 @@ def _lines(text):
         start = match.end()
     if start < len(text):
         yield text[start:]
-
-
-def _rows(lines, header):
-    line_number, found = 1, False
-    padding = [""] * len(header)
-    strip = str.strip
-    try:
-        for line_number, values in enumerate(lines, start=2):
-            # csv.reader gives str cells only: a blank line is one whose cells joined are blank
-            if not "".join(values).strip():
-                continue
-            found = True
-            if len(values) < len(padding):
-                values = values + padding[len(values) :]  # a short line: the missing cells are empty
-            yield line_number, dict(zip(header, map(strip, values), strict=False))  # extra cells dropped
-    except csv.Error as exc:
-        raise csv_error(exc, line_number + 1) from exc
-    if not found:
-        raise no_rows_error()

@@ -164,17 +164,8 @@ def _read_xlsx(data):
     return lines()
 
 
-def read_table(data, name="upload.csv", required_columns=()):
-    """Parse bytes of a CSV or XLSX file. Blank lines are skipped; line numbers count the header as line 1.
-
-    Raises TableError for a file without data rows: an import of nothing is a mistake worth saying so."""
-    if _is_xlsx(name, data):
-        lines = _read_xlsx(data)
-        encoding, file_format = "", "xlsx"
-    else:
-        text, encoding = decode_csv_bytes(data)
-        lines = csv_reader(text)
-        file_format = "csv"
+def read_header(lines, required_columns=()):
+    """The first row of `lines` as the header: cleaned, checked (width, NUL, required columns). TableError otherwise."""
     try:
         header = next(lines)
     except StopIteration:
@@ -188,17 +179,40 @@ def read_table(data, name="upload.csv", required_columns=()):
     missing = [c for c in required_columns if c not in header]
     if missing:
         raise TableError(_("Required columns are missing: %(columns)s") % {"columns": ", ".join(missing)})
-    table = Table(header=header, encoding=encoding, file_format=file_format)
-    line_number = 1
+    return header
+
+
+def iter_rows(lines, header):
+    """(line number, {column: cell}) for the rows after the header, one at a time. Blank lines are skipped, a short
+    line's missing cells are empty, extra cells are dropped; TableError for a malformed line or no rows at all."""
+    line_number, found = 1, False
+    padding = [""] * len(header)
+    strip = str.strip
     try:
         for line_number, values in enumerate(lines, start=2):
-            if not any((v or "").strip() for v in values):
+            # csv.reader and the XLSX reader give str cells only: a blank line is one whose cells joined are blank
+            if not "".join(values).strip():
                 continue
-            row = {column: (values[i].strip() if i < len(values) and values[i] is not None else "")
-                   for i, column in enumerate(header)}
-            table.rows.append((line_number, row))
+            found = True
+            if len(values) < len(padding):
+                values = values + padding[len(values) :]
+            yield line_number, dict(zip(header, map(strip, values), strict=False))
     except csv.Error as exc:
         raise csv_error(exc, line_number + 1) from exc
-    if not table.rows:
+    if not found:
         raise no_rows_error()
-    return table
+
+
+def read_table(data, name="upload.csv", required_columns=()):
+    """Parse bytes of a CSV or XLSX file. Blank lines are skipped; line numbers count the header as line 1.
+
+    Raises TableError for a file without data rows: an import of nothing is a mistake worth saying so."""
+    if _is_xlsx(name, data):
+        lines = _read_xlsx(data)
+        encoding, file_format = "", "xlsx"
+    else:
+        text, encoding = decode_csv_bytes(data)
+        lines = csv_reader(text)
+        file_format = "csv"
+    header = read_header(lines, required_columns)
+    return Table(header=header, rows=list(iter_rows(lines, header)), encoding=encoding, file_format=file_format)
