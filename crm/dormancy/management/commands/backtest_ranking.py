@@ -4,7 +4,6 @@ Cut-off C = D − horizon; features and scores from purchases on or before C onl
 (C, D]" (crm.dormancy.backtest). Prints AUC, returners in the top 10 % / 20 % and the top 10 %'s share of their
 revenue per score, for all customers and for the targets; --json writes the same figures. Reads only.
 """
-import datetime
 import json
 from pathlib import Path
 
@@ -12,12 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from crm.dormancy import backtest
 
-
-def _date(text):
-    try:
-        return datetime.date.fromisoformat(text)
-    except ValueError as exc:
-        raise CommandError(f"--as-of must be a date as YYYY-MM-DD, not {text!r}") from exc
+from .scan_dormancy import as_of_date
 
 
 class Command(BaseCommand):
@@ -31,7 +25,7 @@ class Command(BaseCommand):
     def handle(self, *args, as_of, horizon, json_path=None, **options):
         if horizon < 1:
             raise CommandError("--horizon must be at least 1 day")
-        figures = backtest.ranking_backtest(as_of=_date(as_of), horizon_days=horizon)
+        figures = backtest.ranking_backtest(as_of=as_of_date(as_of), horizon_days=horizon)
         if json_path:
             Path(json_path).write_text(json.dumps(figures, indent=2, ensure_ascii=False), encoding="utf-8")
         out = self.stdout

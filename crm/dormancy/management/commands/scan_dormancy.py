@@ -7,7 +7,8 @@ from crm.dormancy.models import ScanRun
 from crm.dormancy.pipeline import scan_dormancy
 
 
-def _date(text):
+def as_of_date(text):
+    """The --as-of argument of the dormancy commands as a date; a clear error for anything else."""
     try:
         return datetime.date.fromisoformat(text)
     except ValueError as exc:
@@ -25,7 +26,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, as_of=None, full=None, **options):
-        run = scan_dormancy(as_of=_date(as_of) if as_of else None, triggered_by="command", full=full)
+        run = scan_dormancy(as_of=as_of_date(as_of) if as_of else None, triggered_by="command", full=full)
         if run.outcome == ScanRun.Outcome.REFUSED:
             raise CommandError("another dormancy scan is running; nothing was done")
         out = self.stdout
