@@ -152,3 +152,25 @@ def touchpoint_add(*, customer, by, department, channel, summary, occurred_at=No
         occurred_at=occurred_at or timezone.now(),
     )
 
+
+
+# List maintenance services live in customers.maintenance; they are re-exported so callers use one module.
+from customers.maintenance.retire import (  # noqa: E402
+    RetirementError,
+    customer_retire,
+    customer_unretire,
+    customers_retire_bulk,
+)
+
+__all__ = [
+    "RetirementError",
+    "contact_save",
+    "customer_create",
+    "customer_create_unchecked",
+    "customer_generate_code",
+    "customer_retire",
+    "customer_unretire",
+    "customer_update",
+    "customers_retire_bulk",
+    "touchpoint_add",
+]

@@ -2,18 +2,24 @@
 from .customer import Contact, Customer, Tag, Touchpoint
 from .imports import ImportBatch
 from .inquiry import Inquiry
+from .maintenance import CustomerMerge, CustomerRetirement, DeletionRequest, ReviewFlag, ReviewRule
 from .purchase import CustomerPurchaseSummary, MarketEvent, PriceChange, Product, Purchase
 
 __all__ = [
     "Contact",
     "Customer",
+    "CustomerMerge",
     "CustomerPurchaseSummary",
+    "CustomerRetirement",
+    "DeletionRequest",
     "ImportBatch",
     "Inquiry",
     "MarketEvent",
     "PriceChange",
     "Product",
     "Purchase",
+    "ReviewFlag",
+    "ReviewRule",
     "Tag",
     "Touchpoint",
 ]
