@@ -35,6 +35,14 @@ LEGAL_FORMS = [
     "(医)",
     "(社)",
     "(財)",
+    "(同)",
+    "(一社)",
+    "(公社)",
+    "(一財)",
+    "(公財)",
+    "(福)",
+    "(学)",
+    "(特非)",
     "カブシキガイシャ",
     "カブシキカイシャ",
     "ユウゲンガイシャ",
@@ -47,11 +55,28 @@ LEGAL_FORMS = [
 ]
 # Circled and parenthesised ideographs are folded by NFKC to "(株)" etc. before the list above applies.
 # Every legal form contains one of these, so a name without any has no legal form to take out.
-_LEGAL_FORM_HINTS = ("法人", "会社", "(", ")", "イシャ")  # customers/tests/test_import_fast_paths.py holds them to it
+_LEGAL_FORM_HINTS = ("法人", "会社", "(", ")", "イシャ", "[", "【", "〔", "〈", "《")  # customers/tests/test_import_fast_paths.py holds them to it
 _LEGAL_FORM_HINT_RE = re.compile("|".join(re.escape(hint) for hint in _LEGAL_FORM_HINTS))
 
 HYPHENS = "-‐‑‒–—―−ｰ－─━ー"
 _HYPHEN_RE = re.compile(f"[{re.escape(HYPHENS)}]")
+# In names and readings a hyphen after kana is a long vowel typed on the wrong key (ブル－オーシャン); the keys take
+# every hyphen-like mark as ー, so both spellings meet (a hyphen between letters or digits becomes ー alike).
+_LONG_VOWEL_TABLE = str.maketrans(dict.fromkeys(HYPHENS + "-~〜～", "ー"))
+# Old and variant forms of kanji common in Japanese names and places, folded to the everyday form for comparison
+# keys only (the name is stored as written). 斉 and 齊 go to 斎 as 齋 does: the three are one family name written
+# three ways in customer lists, and a key that meets them costs less than a missed duplicate.
+KANJI_VARIANTS = {
+    "髙": "高", "﨑": "崎", "嵜": "崎", "碕": "崎", "齋": "斎", "齊": "斎", "斉": "斎", "邊": "辺", "邉": "辺",
+    "濱": "浜", "濵": "浜", "澤": "沢", "櫻": "桜", "廣": "広", "國": "国", "藏": "蔵", "眞": "真", "德": "徳",
+    "冨": "富", "實": "実", "惠": "恵", "榮": "栄", "會": "会", "學": "学", "關": "関", "條": "条", "萬": "万",
+    "瀨": "瀬", "峯": "峰", "嶋": "島", "嶌": "島", "舘": "館", "槇": "槙", "籠": "篭", "龍": "竜", "顯": "顕",
+    "將": "将", "壽": "寿", "淺": "浅", "莊": "荘", "驒": "騨", "縣": "県", "瀧": "滝", "戶": "戸", "黑": "黒",
+    "兒": "児", "圓": "円", "豐": "豊", "禮": "礼", "傳": "伝", "爲": "為", "寳": "宝", "寶": "宝", "增": "増",
+    "驛": "駅", "鐵": "鉄", "靜": "静", "乘": "乗", "來": "来",
+    "龜": "亀", "亞": "亜", "惡": "悪", "圖": "図", "團": "団", "檜": "桧", "栁": "柳", "鷗": "鴎",
+}  # fmt: skip
+_KANJI_TABLE = str.maketrans({old: new for old, new in KANJI_VARIANTS.items() if old != new})
 _NON_DIGIT_RE = re.compile(r"\D")
 _KANA_SPACE_RE = re.compile(r"[\s・･]+")
 _HALFWIDTH_KANA_RE = re.compile("[\uff61-\uff9f]")  # what jaconv.h2z(kana=True) converts
@@ -104,16 +129,37 @@ def clean_text(text):
     return " ".join(nfkc(text).split())  # str.split() splits where \s+ matches, at a third of the cost
 
 
-@functools.lru_cache(maxsize=256)  # an import asks for a row's key twice: in the check and for duplicates
-def name_key(name):
-    """Search key for a company or person name: no legal forms, no spaces, one width, lower case."""
-    text = nfkc(name)
-    if _LEGAL_FORM_HINT_RE.search(text):  # most names have none: 32 replace calls saved
+# Legal forms in any bracket ([株], 【有】, 〔一社〕 …; round ones are in LEGAL_FORMS already) and the English ones.
+_BRACKETED_FORM_RE = re.compile(r"[\[【〔〈《]\s*(?:株|有|合|同|資|名|医|社|財|一社|公社|一財|公財|福|学|特非)\s*[\]】〕〉》]")
+_ENGLISH_FORM_RE = re.compile(r"(?:co\.?,?ltd\.?|inc\.|corp\.|k\.k\.|llc\.?)$")
+_NAME_PUNCTUATION = str.maketrans("", "", "・･.,、。'\"")
+
+
+def _name_key_once(text):
+    text = "".join(nfkc(text).split())  # spaces first: 株式 会社 is a legal form too
+    if _LEGAL_FORM_HINT_RE.search(text):  # most names have none: 40 replace calls saved
+        text = _BRACKETED_FORM_RE.sub("", text)
         for form in LEGAL_FORMS:
             text = text.replace(form, "")
-    text = "".join(text.split())
-    text = text.replace("・", "").replace("･", "")
-    return text.lower()
+    text = text.lower()
+    if "." in text or "llc" in text:
+        text = _ENGLISH_FORM_RE.sub("", text)
+    return text.translate(_NAME_PUNCTUATION).translate(_LONG_VOWEL_TABLE).translate(_KANJI_TABLE)
+
+
+@functools.lru_cache(maxsize=4096)  # an import asks for a row's key twice: in the check and for duplicates
+def name_key(name):
+    """Search and comparison key for a company or person name: no legal forms (anywhere, any width or bracket),
+    no spaces or middle dots, one width, lower case, every hyphen or long-vowel mark as ー, old kanji forms as the
+    everyday ones (髙橋 and 高橋 meet). Taking a legal form out can close up another (株株式会社式会社), so the
+    steps repeat until nothing changes: the key of a key is itself."""
+    text = nfkc(name)
+    for _ in range(8):
+        key = _name_key_once(text)
+        if key == text:
+            break
+        text = key
+    return text
 
 
 def _fold_kana(text):
@@ -123,7 +169,7 @@ def _fold_kana(text):
     for _ in range(4):
         if _HIRAGANA_RE.search(text):
             text = jaconv.hira2kata(text)
-        text = _KANA_SPACE_RE.sub("", text)
+        text = _KANA_SPACE_RE.sub("", text).translate(_LONG_VOWEL_TABLE)
         if unicodedata.is_normalized("NFKC", text) and not _HIRAGANA_RE.search(text):
             break
         text = nfkc(text)
@@ -167,11 +213,19 @@ def digits(text):
     return _NON_DIGIT_RE.sub("", text)
 
 
+_EXTENSION_RE = re.compile(r"(?:内線|ext\.?|ｅｘｔ|x|#)", re.IGNORECASE)
+
+
 def phone_key(phone):
-    """Digits-only phone number in domestic form (+81 3 … becomes 03 …); '' when it has too few digits."""
-    number = digits(phone)
-    if number.startswith("81") and len(number) in (11, 12) and nfkc(phone).lstrip().startswith("+"):
-        number = "0" + number[2:]
+    """Digits-only phone number in domestic form (+81 3 …, (+81)3 …, +81 (0)3 … become 03 …), an extension
+    (内線 12, ext. 12) left off; '' when it has too few digits."""
+    text = nfkc(phone)
+    if not text.isascii() or "x" in text.lower() or "#" in text:
+        text = _EXTENSION_RE.split(text, maxsplit=1)[0]
+    number = digits(text)
+    if number.startswith("81") and text[: text.find("8")].strip(" (").endswith("+"):
+        number = number[2:]
+        number = number if number.startswith("0") else "0" + number  # +81 (0)3 … keeps its trunk 0 once
     return number if len(number) >= 6 else ""
 
 
@@ -332,3 +386,63 @@ def split_prefecture(address):
         if text[:length] in _PREFECTURE_SET:
             return text[:length], text[length:].strip()
     return "", text
+
+
+# --- addresses ------------------------------------------------------------------------------------------------
+
+_KANJI_DIGITS = {"〇": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_KANJI_NUMBER_RE = re.compile(r"[〇一二三四五六七八九十百]+(?=丁目|丁|番地|番|号|条|線|地割|の[0-9〇一二三四五六七八九十])")
+# 1丁目2番3号, 1丁目2-3, 1番地の2 …: the block numbers joined by hyphens as most people write them.
+_BLOCK_WORD_RE = re.compile(r"(?<=[0-9])(?:丁目|丁|番地の|番地|番の|番|号の|の)(?=[0-9])")
+_BLOCK_END_RE = re.compile(r"(?<=[0-9])(?:丁目|番地|番|号)")
+_ADDRESS_NOISE = str.maketrans({"ヶ": "ケ", "ヵ": "ケ", "が": "ケ", "ガ": "ケ", "之": "ノ", "の": "ノ"})
+_AZA_RE = re.compile(r"大字|字")
+
+
+def _kanji_number(text):
+    """'二十三' -> '23', '十' -> '10', '百五' -> '105', '一〇' -> '10' (positional or with 十/百)."""
+    if "十" not in text and "百" not in text:
+        return "".join(str(_KANJI_DIGITS[ch]) for ch in text)
+    total, current = 0, 0
+    for ch in text:
+        if ch == "百":
+            total += (current or 1) * 100
+            current = 0
+        elif ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        else:
+            current = current * 10 + _KANJI_DIGITS[ch]
+    return str(total + current)
+
+
+def _address_key_once(text):
+    text = "".join(clean_text(text).split())
+    text = split_prefecture(text)[1]
+    text = _KANJI_NUMBER_RE.sub(lambda match: _kanji_number(match.group()), text)
+    text = text.translate(_LONG_VOWEL_TABLE).replace("ー", "-")
+    text = _BLOCK_WORD_RE.sub("-", text)
+    text = _BLOCK_END_RE.sub("", text)
+    text = _AZA_RE.sub("", text)
+    return text.translate(_KANJI_TABLE).translate(_ADDRESS_NOISE).lower().strip("-")
+
+
+def address_key(address):
+    """Comparison key of an address: no prefecture (often left out), no spaces, one width, kanji block numbers
+    as digits and 丁目/番(地)/号 as hyphens (北一条西2, 2丁目3番4号 -> 北1条西2, 2-3-4), ヶ/ケ/が alike, old kanji
+    forms folded. 'Where is it', not a postal address: it is never shown. Repeated until stable like name_key."""
+    text = nfkc(address)
+    for _ in range(8):
+        key = _address_key_once(text)
+        if key == text:
+            break
+        text = key
+    return text
+
+
+_SMALL_KANA = str.maketrans("ァィゥェォッャュョヮヵヶ", "アイウエオツヤユヨワカケ")
+
+
+def kana_compare_key(kana):
+    """kana_key with small kana as large ones: bank-transfer readings have only large kana (キヤノン for キャノン)."""
+    return kana_key(kana).translate(_SMALL_KANA)

@@ -1,5 +1,6 @@
 """Customer master (customers, contacts, touchpoints) and purchase history (products, purchases, summaries)."""
 from .customer import Contact, Customer, Tag, Touchpoint
+from .duplicates import DuplicateCandidate, DuplicatePairDecision
 from .imports import ImportBatch
 from .inquiry import Inquiry
 from .maintenance import CustomerMerge, CustomerRetirement, DeletionRequest, ReviewFlag, ReviewRule
@@ -10,6 +11,8 @@ __all__ = [
     "Customer",
     "CustomerMerge",
     "CustomerPurchaseSummary",
+    "DuplicateCandidate",
+    "DuplicatePairDecision",
     "CustomerRetirement",
     "DeletionRequest",
     "ImportBatch",
