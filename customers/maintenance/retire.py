@@ -30,6 +30,7 @@ def customer_retire(*, customer, by, reason=""):
     previous = stored.lifecycle
     stored.lifecycle = RETIRED
     stored._change_reason = (reason or "retired")[:100]
+    stored._history_user = by
     stored.save(update_fields=["lifecycle", "updated_at"])
     customer.lifecycle = RETIRED
     return CustomerRetirement.objects.create(
@@ -48,6 +49,7 @@ def customer_unretire(*, customer, by, reason=""):
     restored = last.previous_lifecycle if last and last.previous_lifecycle else Customer.Lifecycle.CUSTOMER
     stored.lifecycle = restored
     stored._change_reason = (reason or "brought back")[:100]
+    stored._history_user = by
     stored.save(update_fields=["lifecycle", "updated_at"])
     customer.lifecycle = restored
     return CustomerRetirement.objects.create(
