@@ -12,7 +12,16 @@ from crm.permissions import require
 from customers.models import Touchpoint
 
 from . import segments, timing
-from .models import Campaign, CampaignContact, CampaignTarget, ContactPolicy, DemandSeason, Segment
+from .models import (
+    Campaign,
+    CampaignContact,
+    CampaignStep,
+    CampaignTarget,
+    ContactPolicy,
+    DemandSeason,
+    Segment,
+    StepExecution,
+)
 
 ACTION = "campaigns.manage"
 
@@ -98,9 +107,11 @@ def _checked(campaign):
 
 @transaction.atomic
 def campaign_create(*, by, **fields):
+    """A draft with its first step on the campaign's channel (a sequence adds further steps)."""
     require(by, ACTION)
     campaign = _checked(Campaign(created_by=by, **fields))
     campaign.save()
+    CampaignStep.objects.create(campaign=campaign, position=1, channel=campaign.channel)
     return campaign
 
 
@@ -113,7 +124,13 @@ def campaign_update(*, campaign, by, **fields):
     for name, value in fields.items():
         setattr(stored, name, value)
     _checked(stored).save()
+    # The campaign's channel is its first step's channel.
+    CampaignStep.objects.filter(campaign=stored, position=1).update(channel=stored.channel)
     return stored
+
+
+STEP_FIELDS = ("position", "channel", "wait_days", "condition", "is_key_accounts_only", "weekly_capacity_per_rep",
+               "subject", "body")
 
 
 def _next_year(day):
@@ -133,8 +150,20 @@ def campaign_copy_to_next_year(*, campaign, by):
     copy = Campaign(**{name_: getattr(stored, name_) for name_ in CAMPAIGN_FIELDS})
     copy.name, copy.created_by, copy.copied_from = name, by, stored
     copy.starts_on, copy.ends_on = _next_year(stored.starts_on), _next_year(stored.ends_on)
+    copy.kind, copy.playbook_reason = stored.kind, stored.playbook_reason
+    copy.response_window_days = stored.response_window_days
     copy.save()
+    CampaignStep.objects.bulk_create(
+        CampaignStep(campaign=copy, **{name_: getattr(step, name_) for name_ in STEP_FIELDS})
+        for step in stored.steps.all())
     return copy
+
+
+def first_step_of(campaign):
+    """The campaign's first step; a campaign made without the service (admin, old data) gets it from its channel."""
+    step, _created = CampaignStep.objects.get_or_create(campaign=campaign, position=1,
+                                                        defaults={"channel": campaign.channel})
+    return step
 
 
 def _insert_targets(campaign, selected):
@@ -145,16 +174,22 @@ def _insert_targets(campaign, selected):
                   if share else Value(False))
     rows = (selected.filter(due_q)
             .annotate(t_bucket=control_bucket("pk", campaign.pk))
-            .annotate(t_control=in_control, t_due=due_date)
-            .order_by().values_list("pk", "t_control", "t_due"))
+            .annotate(t_customer=F("pk"), t_control=in_control, t_due=due_date)
+            .order_by().values_list("t_customer", "t_control", "t_due"))
     select_sql, params = rows.query.sql_with_params()
     target = sql.table(CampaignTarget)
+    first_wait = first_step_of(campaign).wait_days
+    # The first step is due `wait_days` after the target's due date; the control group has no next step.
+    next_step_on = sql.add_days("s.t_due", int(first_wait))
     return sql.execute(
-        f"INSERT INTO {target} (customer_id, in_control_group, due_on, campaign_id) "  # noqa: S608 (names, not data)
+        f"INSERT INTO {target} (customer_id, in_control_group, due_on, campaign_id, sequence_state, "  # noqa: S608
+        f"last_step_position, next_step_on, enrolled_at, left_reason) "
         # WHERE 1 = 1: SQLite needs it to tell the ON CONFLICT clause from a join's ON.
-        f"SELECT s.*, %s FROM ({select_sql}) s WHERE 1 = 1 "
+        f"SELECT s.t_customer, s.t_control, s.t_due, %s, %s, 0, "
+        f"CASE WHEN s.t_control THEN NULL ELSE {next_step_on} END, %s, '' "
+        f"FROM ({select_sql}) s WHERE 1 = 1 "
         f"ON CONFLICT (campaign_id, customer_id) DO NOTHING",
-        (campaign.pk, *params))
+        (campaign.pk, CampaignTarget.SequenceState.ACTIVE, timezone.now(), *params))
 
 
 def campaign_launch(*, campaign, by, now=None):
@@ -213,19 +248,44 @@ def campaign_contacts_record(*, campaign, by, now=None):
             conditions=segments.exclusion_conditions(channel=stored.channel, include_lost=stored.include_lost,
                                                      now=now))
         customer_ids = list(reachable.selected.values_list("pk", flat=True))
-        if not customer_ids:
-            return 0
-        summary = _("Campaign: %(name)s (%(channel)s)") % {"name": stored.name,
-                                                           "channel": stored.get_channel_display()}
-        touchpoints = Touchpoint.objects.bulk_create(
-            Touchpoint(customer_id=pk, occurred_at=now, author=by, department=Touchpoint.Department.SALES,
-                       channel=stored.touchpoint_channel, summary=summary) for pk in customer_ids)
-        CampaignContact.objects.bulk_create(
-            CampaignContact(campaign=stored, customer_id=tp.customer_id, channel=stored.channel, touchpoint=tp,
-                            created_at=now) for tp in touchpoints)
-        due.filter(customer_id__in=CampaignContact.objects.filter(campaign=stored).values("customer_id")).update(
-            contacted_at=now)
-        return len(customer_ids)
+        first_step = first_step_of(stored)
+        return _contacts_write(step=first_step, campaign=stored, customer_ids=customer_ids, now=now, by=by)
+
+
+def step_contacts_record(*, step, customer_ids, now=None, by=None):
+    """Record that a step reached these customers (delivery sent their e-mails, their letters were posted, a rep
+    made the call): a Touchpoint on each customer's history, the CampaignContact linking it to the step, and the
+    step's executions marked contacted. A customer already recorded for the step is skipped, so a retry after a
+    crash records nobody twice. `by`: the user who posted or called; None for the system's own sending.
+    Returns the number newly recorded.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        step = CampaignStep.objects.select_related("campaign").get(pk=step.pk)
+        _lock_channel(step.channel)
+        return _contacts_write(step=step, campaign=step.campaign, customer_ids=customer_ids, now=now, by=by)
+
+
+def _contacts_write(*, step, campaign, customer_ids, now, by):
+    already = set(CampaignContact.objects.filter(step=step, customer_id__in=customer_ids)
+                  .values_list("customer_id", flat=True))
+    customer_ids = [pk for pk in dict.fromkeys(customer_ids) if pk not in already]
+    if not customer_ids:
+        return 0
+    summary = _("Campaign: %(name)s (%(channel)s)") % {"name": campaign.name,
+                                                       "channel": step.get_channel_display()}
+    touchpoints = Touchpoint.objects.bulk_create(
+        Touchpoint(customer_id=pk, occurred_at=now, author=by, department=Touchpoint.Department.SALES,
+                   channel=step.touchpoint_channel, summary=summary) for pk in customer_ids)
+    CampaignContact.objects.bulk_create(
+        CampaignContact(campaign=campaign, step=step, customer_id=tp.customer_id, channel=step.channel,
+                        touchpoint=tp, created_at=now) for tp in touchpoints)
+    contacted = CampaignContact.objects.filter(step=step, customer_id__in=customer_ids).values("customer_id")
+    StepExecution.objects.filter(step=step, customer_id__in=contacted).exclude(
+        state=StepExecution.State.CONTACTED).update(state=StepExecution.State.CONTACTED, contacted_at=now)
+    CampaignTarget.objects.filter(campaign=campaign, customer_id__in=contacted, contacted_at__isnull=True).update(
+        contacted_at=now)
+    return len(customer_ids)
 
 
 @transaction.atomic

@@ -42,9 +42,17 @@ ACTION_ROLES = {
     "dormancy.view": EVERYONE,
     "dormancy.configure": frozenset({Role.MANAGER, Role.ADMIN}),
     "dormancy.run": frozenset({Role.MANAGER, Role.ADMIN}),
+    # Why a customer stopped, as he told us: a rep for his own accounts, the office for any (OBJECT_RULES).
+    "dormancy.confirm_reason": EVERYONE,
     "campaigns.manage": frozenset({Role.MANAGER, Role.ADMIN}),
     "dashboard.view": frozenset({Role.MANAGER, Role.ADMIN}),
     "visits.log": EVERYONE,  # narrowed per record: a rep logs visits to his own accounts
+    # A visit task is worked (logged, skipped) by the rep it is assigned to; managers hand tasks out and move them.
+    "visits.work_task": EVERYONE,
+    "visits.assign": frozenset({Role.MANAGER, Role.ADMIN}),
+    "visits.report": EVERYONE,  # narrowed per record: one's own daily report (日報)
+    "visits.review_reports": frozenset({Role.MANAGER, Role.ADMIN}),
+    "visits.coverage": frozenset({Role.MANAGER, Role.ADMIN}),
     "users.manage": frozenset({Role.ADMIN}),
 }
 
@@ -65,9 +73,20 @@ def _can_edit_customer(user, customer):
     return has_role_for(user, "customers.edit_any") or _owns_customer(user, customer)
 
 
+def _works_task(user, task):
+    return task.assigned_to_id == user.pk or has_role_for(user, "visits.assign")
+
+
+def _writes_report(user, report):
+    return report.rep_id == user.pk
+
+
 OBJECT_RULES = {
     "customers.edit": _can_edit_customer,
     "visits.log": _can_edit_customer,
+    "visits.work_task": _works_task,
+    "visits.report": _writes_report,
+    "dormancy.confirm_reason": _can_edit_customer,
 }
 
 

@@ -16,6 +16,7 @@ from crm.choices import DormancyStatus
 
 __all__ = [
     "RULE_STATUS",
+    "ConfirmedReason",
     "CustomerDormancy",
     "DormancyReason",
     "DormancyRule",
@@ -367,3 +368,51 @@ class RankingEvaluation(models.Model):
 
     def __str__(self):
         return f"ranking {self.as_of} ({self.horizon_days} days): {self.method}"
+
+
+class ConfirmedReason(models.Model):
+    """Why a dormant customer stopped buying, as the customer told us (a visit, a call, the feedback form).
+
+    The scan infers a reason from purchase patterns (CustomerDormancy.reason); a confirmed reason overrides it on
+    the card, in segments and on the dashboard, which also compares the two so the inference rules can be tuned.
+    One current row per customer; django-simple-history keeps the earlier ones.
+    """
+
+    class Reason(models.TextChoices):
+        PRODUCT = DormancyReason.PRODUCT.value, DormancyReason.PRODUCT.label
+        PRICE = DormancyReason.PRICE.value, DormancyReason.PRICE.label
+        CUSTOMER_SIDE = DormancyReason.CUSTOMER_SIDE.value, DormancyReason.CUSTOMER_SIDE.label
+        MOVED = "moved", _("Moved")
+        CLOSED = "closed", _("Business closed")
+        OTHER = "other", _("Other")
+
+    class Source(models.TextChoices):
+        VISIT = "visit", _("Visit")
+        CALL = "call", _("Phone call")
+        FEEDBACK = "feedback", _("Customer's feedback form")
+        CARD = "card", _("Entered on the card")
+
+    customer = models.OneToOneField(
+        "customers.Customer", on_delete=models.CASCADE, related_name="confirmed_dormancy_reason",
+    )
+    reason = models.CharField(_("confirmed reason"), max_length=20, choices=Reason.choices)
+    note = models.TextField(_("note"), blank=True)
+    source = models.CharField(_("how we learned it"), max_length=20, choices=Source.choices)
+    # The status the customer had when the reason was confirmed (the dashboard compares with the inferred reason).
+    inferred_reason = models.CharField(_("inferred reason then"), max_length=20, choices=DormancyReason.choices,
+                                       blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), default=timezone.now)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("confirmed by"),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("confirmed dormancy reason")
+        verbose_name_plural = _("confirmed dormancy reasons")
+        indexes = [models.Index(fields=["reason"], name="confirmedreason_reason_idx")]
+
+    def __str__(self):
+        return f"{self.customer_id}: {self.reason}"

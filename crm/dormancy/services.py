@@ -13,7 +13,7 @@ from crm import sql
 from crm.permissions import require
 
 from . import rules as rule_sql
-from .models import CustomerDormancy, DormancyRule, DormancyStatus
+from .models import ConfirmedReason, CustomerDormancy, DormancyRule, DormancyStatus
 from .selectors import last_scan_as_of
 
 
@@ -114,3 +114,26 @@ def scan_request(*, by, as_of=None):
 
 def parse_as_of(text):
     return datetime.date.fromisoformat(text) if text else None
+
+
+@transaction.atomic
+def confirmed_reason_record(*, customer, reason, by, source, note="", now=None):
+    """Record why the customer stopped buying, as they told us; it replaces an earlier confirmed reason.
+
+    `by` is the rep or office user who heard it (checked like editing the customer: a rep for his own accounts).
+    Only the customer's own feedback form, reached by a signed link its view has verified, passes by=None.
+    """
+    if by is None and source != ConfirmedReason.Source.FEEDBACK:
+        raise ValueError("only the customer's feedback form records a reason without a user")
+    if by is not None:
+        require(by, "dormancy.confirm_reason", customer)
+    if reason not in ConfirmedReason.Reason.values:
+        raise ValueError(f"unknown reason {reason!r}")
+    inferred = (CustomerDormancy.objects.filter(customer_id=customer.pk).values_list("reason", flat=True).first()
+                or "")
+    confirmed, _created = ConfirmedReason.objects.update_or_create(
+        customer_id=customer.pk,
+        defaults={"reason": reason, "note": note, "source": source, "inferred_reason": inferred,
+                  "confirmed_at": now or timezone.now(), "confirmed_by": by},
+    )
+    return confirmed

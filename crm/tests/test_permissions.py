@@ -42,9 +42,15 @@ EXPECTED = {
     "dormancy.view": ALL,
     "dormancy.configure": {MGR, ADMIN},
     "dormancy.run": {MGR, ADMIN},
+    "dormancy.confirm_reason": ALL,  # narrowed per record: a rep for his own accounts
     "campaigns.manage": {MGR, ADMIN},
     "dashboard.view": {MGR, ADMIN},
     "visits.log": ALL,
+    "visits.work_task": ALL,  # narrowed per record: the task's rep, or a manager
+    "visits.assign": {MGR, ADMIN},
+    "visits.report": ALL,  # narrowed per record: one's own report
+    "visits.review_reports": {MGR, ADMIN},
+    "visits.coverage": {MGR, ADMIN},
     "users.manage": {ADMIN},
     "inquiries.review": {MAINT, ADMIN},  # web inquiries matched to a customer are checked before they count
 }

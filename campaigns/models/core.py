@@ -141,7 +141,15 @@ class Campaign(models.Model):
         LAUNCHED = "launched", _("Launched")
         FINISHED = "finished", _("Finished")
 
+    class Kind(models.TextChoices):
+        CAMPAIGN = "campaign", _("Campaign")
+        # A playbook is a campaign the nightly pipeline keeps enrolling newly dormant customers into, by reason.
+        PLAYBOOK = "playbook", _("Reactivation playbook")
+
     name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.CAMPAIGN)
+    # For a playbook: the dormancy reason whose newly dormant customers it takes (crm.dormancy DormancyReason).
+    playbook_reason = models.CharField(_("for dormancy reason"), max_length=20, blank=True)
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"))
     approach = models.CharField(_("approach"), max_length=20, choices=Approach.choices, default=Approach.SEGMENT)
@@ -156,6 +164,9 @@ class Campaign(models.Model):
     control_share_percent = models.PositiveSmallIntegerField(
         _("control group (%)"), default=0, validators=[MaxValueValidator(50)],
         help_text=_("A random share of the targets held back, to measure what the campaign changed."))
+    # A contacted customer who buys within this many days of the contact counts as having responded.
+    response_window_days = models.PositiveSmallIntegerField(
+        _("response window (days)"), default=30, validators=[MinValueValidator(1), MaxValueValidator(365)])
     note = models.TextField(_("note"), blank=True)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
     launched_at = models.DateTimeField(_("launched at"), null=True, blank=True)
@@ -213,7 +224,20 @@ TOUCHPOINT_CHANNEL = {
 
 
 class CampaignTarget(models.Model):
-    """A customer a launched campaign chose, written set-based at launch; control-group members are never contacted."""
+    """A customer a launched campaign chose (written set-based at launch, or enrolled into a playbook by the
+    nightly pipeline), and where he stands in the campaign's sequence of steps. Control-group members are never
+    contacted; they are kept to compare the response with doing nothing."""
+
+    class SequenceState(models.TextChoices):
+        ACTIVE = "active", _("In the sequence")
+        COMPLETED = "completed", _("All steps done")
+        LEFT = "left", _("Left the sequence")
+
+    class LeftReason(models.TextChoices):
+        PURCHASED = "purchased", _("Bought again")
+        OPTED_OUT = "opted_out", _("Opted out")
+        RETIRED = "retired", _("Retired from the list")
+        MERGED = "merged", _("Merged into another record")
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="targets")
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
@@ -221,6 +245,14 @@ class CampaignTarget(models.Model):
     # When this customer is due (the period's start, or the date the timing gives for him).
     due_on = models.DateField(_("due on"))
     contacted_at = models.DateTimeField(_("contacted at"), null=True, blank=True)
+    # The sequence: the position of the last step executed (0: none yet) and when the next one is due.
+    sequence_state = models.CharField(_("sequence"), max_length=10, choices=SequenceState.choices,
+                                      default=SequenceState.ACTIVE)
+    last_step_position = models.PositiveSmallIntegerField(_("last step done"), default=0)
+    next_step_on = models.DateField(_("next step due"), null=True, blank=True)
+    left_reason = models.CharField(_("why left"), max_length=20, choices=LeftReason.choices, blank=True)
+    left_at = models.DateTimeField(_("left at"), null=True, blank=True)
+    enrolled_at = models.DateTimeField(_("enrolled at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("campaign target")
@@ -229,6 +261,9 @@ class CampaignTarget(models.Model):
         indexes = [
             models.Index(fields=["customer"], name="campaign_target_customer_idx"),
             models.Index(fields=["campaign", "due_on"], name="campaign_target_due_idx"),
+            # The nightly advance reads only the active targets whose next step is due.
+            models.Index(fields=["next_step_on"], name="campaign_target_next_idx",
+                         condition=models.Q(sequence_state="active")),
         ]
 
     def __str__(self):
@@ -239,6 +274,8 @@ class CampaignContact(models.Model):
     """One contact a campaign made: the campaign's side of a Touchpoint (which the frequency cap counts)."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="contacts")
+    # The step that made the contact (a sequence contacts a customer once per step).
+    step = models.ForeignKey("CampaignStep", on_delete=models.CASCADE, related_name="contacts")
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
     channel = models.CharField(_("channel"), max_length=10, choices=Campaign.Channel.choices)
     # Deleting the touchpoint (or its customer) deletes this link: the history has one owner.
@@ -248,8 +285,7 @@ class CampaignContact(models.Model):
     class Meta:
         verbose_name = _("campaign contact")
         verbose_name_plural = _("campaign contacts")
-        constraints = [models.UniqueConstraint(fields=["campaign", "customer", "channel"],
-                                               name="campaign_contact_uniq")]
+        constraints = [models.UniqueConstraint(fields=["step", "customer"], name="campaign_contact_step_uniq")]
         indexes = [models.Index(fields=["customer", "created_at"], name="campaign_contact_customer_idx")]
 
     def __str__(self):

@@ -1,0 +1,30 @@
+"""Campaigns: seasons, segments, campaigns and their targets (core), steps and their executions (steps).
+
+Further modules add coupons and delivery; each is imported here so Django finds every model of the app.
+"""
+from .core import (
+    DAY_VALIDATORS,
+    MONTH_VALIDATORS,
+    TOUCHPOINT_CHANNEL,
+    Campaign,
+    CampaignContact,
+    CampaignTarget,
+    ContactPolicy,
+    DemandSeason,
+    Segment,
+)
+from .steps import CampaignStep, StepExecution
+
+__all__ = [
+    "DAY_VALIDATORS",
+    "MONTH_VALIDATORS",
+    "TOUCHPOINT_CHANNEL",
+    "Campaign",
+    "CampaignContact",
+    "CampaignStep",
+    "CampaignTarget",
+    "ContactPolicy",
+    "DemandSeason",
+    "Segment",
+    "StepExecution",
+]
