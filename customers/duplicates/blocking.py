@@ -1,0 +1,86 @@
+"""Candidate pairs by blocking, set-based in SQL: customers sharing a key are paired, never all pairs.
+
+Blocks (each key non-empty): the same phone (phone or mobile, either way round), the same e-mail, the same
+normalized name, the same postal code with a name that starts alike (北斗精機 / 北斗精器), the same postal code with the
+same reading. A block shared by more than BLOCK_CAP customers (a head-office switchboard, 田中花子 across a million
+records) says little on its own: it is split by postal code (names, readings) or by the name's first characters
+(phones, e-mail addresses), and a split block still too large is dropped, so the pairs grow with the customers and
+never with their square. One statement builds the keys, one pairs them; both run on PostgreSQL and SQLite.
+"""
+from django.db import connection
+
+BLOCK_CAP = 30
+KEYS_TABLE = "mz_duplicate_keys"
+PAIRS_TABLE = "mz_duplicate_pairs"
+NAME_PREFIX = 2  # characters of the name key that must agree within a postal code
+
+KEY_COLUMNS = "id, name_key, kana_key, phone_key, mobile_key, email_key, postal_key"
+LIVE_CUSTOMERS = f"SELECT {KEY_COLUMNS} FROM customers_customer WHERE merged_into_id IS NULL"  # noqa: S608
+
+# (block kind, key expression, refinement when the block is too large, condition).
+_BLOCKS = [
+    ("p", "phone_key", "substr(name_key, 1, 2)", "phone_key <> ''"),
+    ("p", "mobile_key", "substr(name_key, 1, 2)", "mobile_key <> ''"),
+    ("e", "email_key", "substr(name_key, 1, 2)", "email_key <> ''"),
+    ("n", "name_key", "postal_key", "name_key <> ''"),
+    ("z", f"postal_key || '|' || substr(name_key, 1, {NAME_PREFIX})", "kana_key",
+     f"postal_key <> '' AND length(name_key) >= {NAME_PREFIX}"),
+    ("k", "postal_key || '|' || kana_key", "substr(name_key, 1, 1)", "postal_key <> '' AND kana_key <> ''"),
+]
+
+
+def _keys_select():
+    return " UNION ALL ".join(
+        f"SELECT id, '{kind}:' || {key} AS block, {refine} AS refine FROM {KEYS_SOURCE} WHERE {condition}"  # noqa: S608 -- constants of this module
+        for kind, key, refine, condition in _BLOCKS
+    )
+
+
+KEYS_SOURCE = "mz_duplicate_source"
+
+
+def build_candidate_pairs(cursor, *, source=LIVE_CUSTOMERS, params=(), only_negative=False, cap=None):
+    """Fill the temporary table PAIRS_TABLE (a, b), a < b, with every candidate pair of `source` (a SELECT of
+    KEY_COLUMNS; by default the live customers). only_negative: keep only pairs with a negative id on one side
+    (the import gives its file rows negative ids and wants no pairs of two existing customers). Returns the
+    number of pairs."""
+    cap = BLOCK_CAP if cap is None else cap
+    for table in (KEYS_SOURCE, KEYS_TABLE, PAIRS_TABLE):
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+    cursor.execute(f"CREATE TEMP TABLE {KEYS_SOURCE} AS {source}", params)
+    cursor.execute(f"CREATE TEMP TABLE {KEYS_TABLE} AS {_keys_select()}")
+    cursor.execute(f"DROP TABLE {KEYS_SOURCE}")
+    # Blocks over the cap are replaced by their refinement; refined blocks over the cap are dropped.
+    cursor.execute(
+        f"""
+        CREATE TEMP TABLE {PAIRS_TABLE} AS
+        WITH sized AS (
+            SELECT id, block, refine, COUNT(*) OVER (PARTITION BY block) AS size FROM {KEYS_TABLE}
+        ), effective AS (
+            SELECT id, CASE WHEN size <= %s THEN block ELSE block || '#' || COALESCE(refine, '') END AS block
+            FROM sized WHERE size > 1
+        ), capped AS (
+            SELECT id, block FROM (
+                SELECT id, block, COUNT(*) OVER (PARTITION BY block) AS size FROM effective
+            ) counted WHERE size BETWEEN 2 AND %s
+        )
+        SELECT DISTINCT x.id AS a, y.id AS b
+        FROM capped x JOIN capped y ON y.block = x.block AND x.id < y.id
+        {"WHERE x.id < 0" if only_negative else ""}
+        """,  # noqa: S608 -- table names are constants of this module
+        [cap, cap],
+    )
+    cursor.execute(f"DROP TABLE {KEYS_TABLE}")
+    cursor.execute(f"SELECT COUNT(*) FROM {PAIRS_TABLE}")  # noqa: S608
+    return cursor.fetchone()[0]
+
+
+def drop_pairs(cursor):
+    cursor.execute(f"DROP TABLE IF EXISTS {PAIRS_TABLE}")
+
+
+def vendor_setup(cursor):
+    """Sorts and hash joins of a million keys in memory; one-off statements are not worth compiling."""
+    if connection.vendor == "postgresql":
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+        cursor.execute("SET LOCAL jit = off")
