@@ -13,6 +13,7 @@ from .core import (
     DemandSeason,
     Segment,
 )
+from .delivery import EmailClick, EmailSuppression, LetterBatch, LetterBatchItem, OutboxMessage
 from .steps import CampaignStep, StepExecution
 
 __all__ = [
@@ -25,6 +26,11 @@ __all__ = [
     "CampaignTarget",
     "ContactPolicy",
     "DemandSeason",
+    "EmailClick",
+    "EmailSuppression",
+    "LetterBatch",
+    "LetterBatchItem",
+    "OutboxMessage",
     "Segment",
     "StepExecution",
 ]
