@@ -1,3 +1,9 @@
+"""Field sales (label `visits`): tasks for reps, visit logs, daily reports, suggested updates, manager views.
+
+It sits above dormancy (crm ← customers ← dormancy ← campaigns / visits), so it fills the lower apps' registries
+from ready(): the nightly scan's step, the customer card's panel, the rep's home section, and the campaign
+channels "phone" and "visit".
+"""
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -5,3 +11,31 @@ from django.utils.translation import gettext_lazy as _
 class VisitsConfig(AppConfig):
     name = "visits"
     verbose_name = _("Visits")
+
+    def ready(self):
+        from campaigns.channels import register_channel_handler
+        from crm.dormancy.pipeline import register_step
+        from crm.home import register_home_section
+        from crm.roles import Role
+        from customers.panels import register_card_panel
+
+        from . import pipeline, selectors
+
+        register_step(pipeline.nightly_visit_tasks, after="record_changes")
+        register_card_panel("visits", template="visits/partials/customer_panel.html", context=selectors.customer_panel,
+                            order=30)
+        register_home_section("visits-today", template="visits/home/today.html", context=selectors.home_today,
+                              roles={Role.SALES_REP}, order=5)
+        register_channel_handler("phone", pipeline.campaign_step_tasks)
+        register_channel_handler("visit", pipeline.campaign_step_tasks)
+        self.register_worklist_sources()
+
+    def register_worklist_sources(self):
+        """The list maintainer's worklist (customers/worklist.py) reads the suggestions waiting for him."""
+        try:
+            from customers import worklist
+        except ImportError:  # the worklist arrives with the list-maintenance issue
+            return
+        from . import worklist_sources
+
+        worklist_sources.register(worklist)

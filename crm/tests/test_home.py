@@ -20,10 +20,10 @@ from customers.models import Customer, ImportBatch, Inquiry
 from customers.tests.factories import CustomerFactory, TouchpointFactory
 
 HOME = reverse("home")
-ALL_SECTIONS = {"phone-lookup", "dormancy-targets", "touchpoints", "data-quality", "imports", "dormancy-overview",
+ALL_SECTIONS = {"phone-lookup", "visits-today", "dormancy-targets", "touchpoints", "data-quality", "imports", "dormancy-overview",
                 "users"}  # fmt: skip
 SECTIONS_BY_ROLE = {
-    Role.SALES_REP: ["phone-lookup", "dormancy-targets", "touchpoints"],
+    Role.SALES_REP: ["phone-lookup", "visits-today", "dormancy-targets", "touchpoints"],
     Role.LIST_MAINTAINER: ["data-quality", "imports"],
     Role.MANAGER: ["dormancy-overview"],
     Role.ADMIN: ["dormancy-overview", "users"],
@@ -206,7 +206,7 @@ class TestBoundedQueries:
             target(rep, f"休眠{k}", priority=float(k))
             TouchpointFactory(customer=Customer.objects.get(name=f"休眠{k}"), author=rep)
         client = client_for(rep)
-        with django_assert_max_num_queries(5):  # session, user, targets + their count, touchpoints
+        with django_assert_max_num_queries(6):  # session, user, today's tasks, targets + their count, touchpoints
             response = client.get(HOME)
         assert response.status_code == 200 and response.content.decode().count("data-customer=") == 10
 
