@@ -25,7 +25,8 @@ def write_customer_history(*, customer_ids_sql, params, by, reason, history_type
         f"WHERE {qn('id')} IN ({customer_ids_sql})"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [timezone.now(), (reason or "")[:100], history_type, getattr(by, "pk", None), *params])
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        cursor.execute(sql, [now, (reason or "")[:100], history_type, getattr(by, "pk", None), *params])
         return cursor.rowcount
 
 

@@ -74,7 +74,8 @@ def customers_retire_bulk(*, queryset, by, reason=""):
         cursor.execute(
             f"INSERT INTO {qn(table)} (customer_id, action, previous_lifecycle, reason, by_id, at) "
             f"SELECT id, %s, lifecycle, %s, %s, %s FROM {qn(Customer._meta.db_table)} WHERE id IN ({target_sql})",
-            [CustomerRetirement.Action.RETIRE, reason, getattr(by, "pk", None), now, *target_params],
+            [CustomerRetirement.Action.RETIRE, reason, getattr(by, "pk", None),
+             connection.ops.adapt_datetimefield_value(now), *target_params],
         )
         if not cursor.rowcount:
             return 0
