@@ -45,6 +45,8 @@ ACTION_ROLES = {
     # Why a customer stopped, as he told us: a rep for his own accounts, the office for any (OBJECT_RULES).
     "dormancy.confirm_reason": EVERYONE,
     "campaigns.manage": frozenset({Role.MANAGER, Role.ADMIN}),
+    # A personal coupon at order entry (and cancelling one): whoever takes the customer's call, like logging it.
+    "coupons.issue": EVERYONE,
     "dashboard.view": frozenset({Role.MANAGER, Role.ADMIN}),
     "visits.log": EVERYONE,  # narrowed per record: a rep logs visits to his own accounts
     # A visit task is worked (logged, skipped) by the rep it is assigned to; managers hand tasks out and move them.

@@ -13,6 +13,7 @@ from .core import (
     DemandSeason,
     Segment,
 )
+from .coupons import Coupon, CouponOffer, DiscountKind
 from .delivery import EmailClick, EmailSuppression, LetterBatch, LetterBatchItem, OutboxMessage
 from .steps import CampaignStep, StepExecution
 
@@ -25,7 +26,10 @@ __all__ = [
     "CampaignStep",
     "CampaignTarget",
     "ContactPolicy",
+    "Coupon",
+    "CouponOffer",
     "DemandSeason",
+    "DiscountKind",
     "EmailClick",
     "EmailSuppression",
     "LetterBatch",

@@ -1,0 +1,213 @@
+"""Coupons: the code's format and check character, issuing for a step (idempotent), validity and redemption."""
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import translation
+
+from campaigns.coupons import codes
+from campaigns.coupons.services import (
+    CouponRefused,
+    coupon_cancel,
+    coupon_redeem,
+    coupons_expire,
+    coupons_issue_for_step,
+)
+from campaigns.models import Campaign, CampaignStep, Coupon, CouponOffer, DiscountKind
+from crm.permissions import Refused
+from customers.models import Product, Purchase
+
+from .support import TODAY, customer
+
+pytestmark = pytest.mark.django_db
+
+
+# ---------------------------------------------------------------- codes
+
+
+def test_a_new_code_is_twelve_characters_of_the_unambiguous_alphabet_with_a_valid_check_character():
+    for _ in range(200):
+        code = codes.new_code()
+        assert len(code) == 12
+        assert not set(code) & set("0O1I")
+        assert codes.is_well_formed(code)
+
+
+def test_new_codes_do_not_repeat():
+    assert len({codes.new_code() for _ in range(5000)}) == 5000
+
+
+def test_every_single_typo_and_every_swap_of_neighbours_is_caught_by_the_check_character():
+    code = codes.new_code()
+    for position in range(len(code)):
+        for char in codes.ALPHABET:
+            if char != code[position]:
+                assert not codes.is_well_formed(code[:position] + char + code[position + 1:])
+    for position in range(len(code) - 1):
+        swapped = code[:position] + code[position + 1] + code[position] + code[position + 2:]
+        if swapped != code:
+            assert not codes.is_well_formed(swapped)
+
+
+def test_a_typed_code_is_folded_from_full_width_lower_case_and_hyphens():
+    code = codes.new_code()
+    typed = "ー".join([code[:4].lower(), code[4:8], code[8:]]).translate(
+        {ord(c): ord(c) + 0xFEE0 for c in "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"})
+    assert codes.normalize_code(typed.replace("ー", "-")) == code
+    assert codes.format_code(code) == f"{code[:4]}-{code[4:8]}-{code[8:]}"
+
+
+# ---------------------------------------------------------------- builders
+
+
+@pytest.fixture
+def pizza(db):
+    return Product.objects.create(code="P-SEA", name="シーフードスペシャル", category="ピザ", unit_price=2400)
+
+
+@pytest.fixture
+def drink(db):
+    return Product.objects.create(code="D-COLA", name="コーラ", category="ドリンク", unit_price=300)
+
+
+def campaign_step(manager, *, offer=None):
+    campaign = Campaign.objects.create(name="冬の感謝", starts_on=TODAY, ends_on=TODAY + datetime.timedelta(days=60),
+                                       channel=Campaign.Channel.DM, created_by=manager)
+    step = CampaignStep.objects.create(campaign=campaign, position=1, channel=Campaign.Channel.DM)
+    CouponOffer.objects.create(step=step, **(offer or {}))
+    return step
+
+
+def pizza_offer(pizza):
+    return {"product": pizza, "min_quantity": 2, "discount_kind": DiscountKind.PERCENT, "discount_value": 10,
+            "valid_days": 10}
+
+
+def purchase(buyer, product, *, on=TODAY, quantity=2, code=""):
+    return Purchase.objects.create(customer=buyer, product=product, purchased_on=on, quantity=Decimal(quantity),
+                                   amount=4800, coupon_code=code, row_key=f"t:{Purchase.objects.count()}")
+
+
+# ---------------------------------------------------------------- issuing
+
+
+def test_issuing_for_a_step_gives_each_customer_one_coupon_with_the_offer_copied(manager, pizza):
+    step = campaign_step(manager, offer=pizza_offer(pizza))
+    buyers = [customer() for _ in range(3)]
+    assert coupons_issue_for_step(step=step, customer_ids=[c.pk for c in buyers], today=TODAY) == 3
+    coupons = Coupon.objects.filter(step=step)
+    assert coupons.count() == 3
+    coupon = coupons.first()
+    assert (coupon.product_id, coupon.min_quantity, coupon.discount_value) == (pizza.pk, 2, 10)
+    assert (coupon.valid_from, coupon.valid_until) == (TODAY, TODAY + datetime.timedelta(days=9))
+    assert coupon.campaign_id == step.campaign_id and coupon.state == Coupon.State.ISSUED
+    assert len({c.code for c in coupons}) == 3
+
+
+def test_issuing_again_gives_nobody_a_second_coupon(manager, pizza):
+    step = campaign_step(manager, offer=pizza_offer(pizza))
+    first, second = customer(), customer()
+    coupons_issue_for_step(step=step, customer_ids=[first.pk], today=TODAY)
+    code = Coupon.objects.get(customer=first).code
+    assert coupons_issue_for_step(step=step, customer_ids=[first.pk, second.pk], today=TODAY) == 1
+    assert coupons_issue_for_step(step=step, customer_ids=[first.pk, second.pk], today=TODAY) == 0
+    assert Coupon.objects.filter(step=step).count() == 2
+    assert Coupon.objects.get(customer=first).code == code
+
+
+def test_issuing_by_hand_needs_the_campaign_right(manager, rep, pizza):
+    step = campaign_step(manager, offer=pizza_offer(pizza))
+    with pytest.raises(Refused):
+        coupons_issue_for_step(step=step, customer_ids=[customer().pk], by=rep)
+    assert coupons_issue_for_step(step=step, customer_ids=[customer().pk], by=manager) == 1
+
+
+# ---------------------------------------------------------------- validity and redemption
+
+
+@pytest.fixture
+def issued(manager, pizza):
+    """A customer and his coupon: two pizzas at once, 10 % off, valid TODAY .. TODAY+9."""
+    step = campaign_step(manager, offer=pizza_offer(pizza))
+    buyer = customer()
+    coupons_issue_for_step(step=step, customer_ids=[buyer.pk], today=TODAY)
+    return buyer, Coupon.objects.get(customer=buyer)
+
+
+def refusal(code, line):
+    with translation.override("en"), pytest.raises(CouponRefused) as caught:
+        coupon_redeem(code=code, purchase=line)
+    return caught.value.messages[0]
+
+
+def test_a_matching_purchase_redeems_the_coupon_and_records_which_and_when(issued, pizza):
+    buyer, coupon = issued
+    line = purchase(buyer, pizza, on=TODAY + datetime.timedelta(days=3))
+    coupon_redeem(code=coupon.display_code.lower(), purchase=line)
+    coupon.refresh_from_db()
+    assert coupon.state == Coupon.State.REDEEMED
+    assert coupon.redeemed_purchase_id == line.pk
+    assert coupon.redeemed_on == TODAY + datetime.timedelta(days=3)
+
+
+def test_a_used_code_is_refused_saying_when_it_was_used(issued, pizza):
+    buyer, coupon = issued
+    coupon_redeem(code=coupon.code, purchase=purchase(buyer, pizza))
+    assert refusal(coupon.code, purchase(buyer, pizza)) == (
+        f"Coupon {coupon.display_code} was already used on {TODAY:%Y-%m-%d}.")
+
+
+def test_an_expired_code_is_refused_saying_since_when(issued, pizza):
+    buyer, coupon = issued
+    late = purchase(buyer, pizza, on=TODAY + datetime.timedelta(days=10))
+    assert refusal(coupon.code, late) == (
+        f"Coupon {coupon.display_code} expired on {TODAY + datetime.timedelta(days=9):%Y-%m-%d}.")
+    # The last valid day still counts.
+    coupon_redeem(code=coupon.code, purchase=purchase(buyer, pizza, on=TODAY + datetime.timedelta(days=9)))
+
+
+def test_the_nightly_expiry_marks_codes_past_their_last_day_and_they_stay_refused(issued, pizza):
+    buyer, coupon = issued
+    assert coupons_expire(today=TODAY + datetime.timedelta(days=9)) == 0
+    assert coupons_expire(today=TODAY + datetime.timedelta(days=10)) == 1
+    coupon.refresh_from_db()
+    assert coupon.state == Coupon.State.EXPIRED
+    assert "expired" in refusal(coupon.code, purchase(buyer, pizza))
+
+
+def test_another_customers_code_is_refused(issued, pizza):
+    _buyer, coupon = issued
+    assert refusal(coupon.code, purchase(customer(), pizza)) == (
+        f"Coupon {coupon.display_code} belongs to another customer.")
+
+
+def test_a_purchase_that_does_not_meet_the_offer_is_refused_saying_what_is_missing(issued, pizza, drink):
+    buyer, coupon = issued
+    assert refusal(coupon.code, purchase(buyer, drink)) == f"Coupon {coupon.display_code} is only for シーフードスペシャル."
+    assert refusal(coupon.code, purchase(buyer, pizza, quantity=1)) == (
+        f"Coupon {coupon.display_code} needs at least 2 at once.")
+    assert Coupon.objects.get(pk=coupon.pk).state == Coupon.State.ISSUED
+
+
+def test_a_category_offer_takes_any_product_of_the_category(manager, pizza, drink):
+    step = campaign_step(manager, offer={"category": "ドリンク", "min_quantity": 1, "discount_kind": DiscountKind.YEN,
+                                         "discount_value": 100, "valid_days": 5})
+    buyer = customer()
+    coupons_issue_for_step(step=step, customer_ids=[buyer.pk], today=TODAY)
+    coupon = Coupon.objects.get(customer=buyer)
+    assert "category ドリンク" in refusal(coupon.code, purchase(buyer, pizza))
+    coupon_redeem(code=coupon.code, purchase=purchase(buyer, drink, quantity=1))
+
+
+def test_a_typo_is_refused_as_a_typo_and_an_unknown_code_as_unknown(issued, pizza):
+    buyer, coupon = issued
+    typo = coupon.code[:3] + ("A" if coupon.code[3] != "A" else "B") + coupon.code[4:]
+    assert "typing mistake" in refusal(typo, purchase(buyer, pizza))
+    assert refusal(codes.new_code(), purchase(buyer, pizza)).startswith("No coupon has the code")
+
+
+def test_a_cancelled_code_is_refused(issued, pizza, manager):
+    buyer, coupon = issued
+    assert coupon_cancel(coupon=coupon, by=manager)
+    assert refusal(coupon.code, purchase(buyer, pizza)) == f"Coupon {coupon.display_code} was cancelled."
+
