@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class CampaignsConfig(AppConfig):
     name = "campaigns"
     verbose_name = _("Campaigns")
+
+    def ready(self):
+        from crm.dormancy.pipeline import register_step
+
+        from . import nightly
+
+        # Playbook enrolment and the sequences' advance, in the scan's transaction once the new statuses are written.
+        register_step(nightly.campaign_sequences, after="record_changes")
