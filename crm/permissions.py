@@ -30,6 +30,8 @@ ACTION_ROLES = {
     "customers.reassign": frozenset({Role.LIST_MAINTAINER, Role.ADMIN}),
     "customers.merge": frozenset({Role.LIST_MAINTAINER, Role.ADMIN}),
     "customers.retire": frozenset({Role.LIST_MAINTAINER, Role.ADMIN}),
+    # Personal-data deletion requests: record them and execute the erasure (the only hard deletion there is).
+    "customers.erase": frozenset({Role.LIST_MAINTAINER, Role.ADMIN}),
     "customers.import": frozenset({Role.LIST_MAINTAINER, Role.ADMIN}),
     "customers.export": OFFICE,  # personal data leaves the system: audited
     "touchpoints.add": EVERYONE,
