@@ -32,6 +32,7 @@ EXPECTED = {
     "customers.reassign": {MAINT, ADMIN},  # a rep may not hand his accounts over, nor a manager assign them
     "customers.merge": {MAINT, ADMIN},
     "customers.retire": {MAINT, ADMIN},
+    "customers.erase": {MAINT, ADMIN},  # personal-data deletion requests
     "customers.import": {MAINT, ADMIN},
     "customers.export": {MAINT, MGR, ADMIN},  # only office roles take personal data out
     "touchpoints.add": ALL,
