@@ -47,6 +47,10 @@ ACTION_ROLES = {
     # Why a customer stopped, as he told us: a rep for his own accounts, the office for any (OBJECT_RULES).
     "dormancy.confirm_reason": EVERYONE,
     "campaigns.manage": frozenset({Role.MANAGER, Role.ADMIN}),
+    # Letter batches (print-ready PDFs with customers' addresses): rendered, downloaded and marked posted by the office.
+    "campaigns.letters": OFFICE,
+    # Customers who clicked a campaign e-mail, for the reps to call.
+    "campaigns.hot_leads": EVERYONE,
     # A personal coupon at order entry (and cancelling one): whoever takes the customer's call, like logging it.
     "coupons.issue": EVERYONE,
     "dashboard.view": frozenset({Role.MANAGER, Role.ADMIN}),

@@ -45,6 +45,8 @@ EXPECTED = {
     "dormancy.run": {MGR, ADMIN},
     "dormancy.confirm_reason": ALL,  # narrowed per record: a rep for his own accounts
     "campaigns.manage": {MGR, ADMIN},
+    "campaigns.letters": {MAINT, MGR, ADMIN},  # letter batches hold addresses: office roles print them
+    "campaigns.hot_leads": ALL,  # reps call the customers who clicked
     "coupons.issue": ALL,  # whoever takes the call issues the order-entry coupon, as anyone may log a touchpoint
     "dashboard.view": {MGR, ADMIN},
     "visits.log": ALL,
