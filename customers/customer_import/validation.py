@@ -30,7 +30,6 @@ from django.utils.translation import gettext_lazy
 
 from customers import customer_columns, normalize
 from customers.models import Customer
-from customers.selectors import possible_duplicates
 
 COLUMNS = ["code", "name", "name_kana", "phone", "email", "postal_code", "address", "kind", "status",
            "fiscal_month", "rep", "source"]  # fmt: skip
@@ -374,13 +373,8 @@ class _RowChecker:
 
 
 DUPLICATES_LISTED = 5  # codes named per row and key; beyond that a shared key is only counted
-KEY_FIELDS = ("email_key", "name_key", "phone_key")  # the order in which a row's reasons are given
 KEYS_TABLE = "mz_customer_import_keys"
 KEYS_CHUNK = 10_000
-
-
-def _duplicate_labels():
-    return {"name_key": _("same name"), "phone_key": _("same phone"), "email_key": _("same e-mail")}
 
 
 class BulkLoader:
@@ -437,26 +431,26 @@ class BulkLoader:
 
 
 class _DuplicateCheck:
-    """'Possible duplicate of C0001' by normalized name, phone or e-mail, within the file and against the data.
+    """'Possible duplicate of C0001 (same phone, name 94 % similar)' within the file and against the data, by the
+    duplicate engine (customers.duplicates): the same blocks and scores as find_duplicates and the review queue,
+    so a common name in other places is no warning and 北斗精機 / 北斗精器 at one address is one.
 
     The keys of every row with a code go into a temporary table as the rows are checked (COPY on PostgreSQL,
-    executemany on SQLite, as the purchase import stages its rows); once the file is read, one set-based query
-    per key finds the earlier rows of the file and the existing customers that share it (customers whose code
-    is in the file are left out: the file rewrites them). Each query is linear in the rows: a row names at most
-    DUPLICATES_LISTED codes per key and counts the others, so a key that thousands share (a head-office phone
-    number) costs no more than one that two share.
+    executemany on SQLite, as the purchase import stages its rows); once the file is read, the engine pairs them
+    set-based (customers.duplicates.import_check) and scores the pairs. A row names at most DUPLICATES_LISTED
+    records and counts the others.
     """
 
     def __init__(self, loader):
-        self.pending, self.cursor, self.loader = [], None, loader
+        self.pending, self.cursor, self.loader, self.records = [], None, loader, {}
 
     def __enter__(self):
+        from customers.duplicates.import_check import STAGED_TYPES
+
         self.dialect = self.loader.dialect
         self.cursor = connection.cursor()
         self.cursor.execute(f"DROP TABLE IF EXISTS {KEYS_TABLE}")
-        self.cursor.execute(
-            f"CREATE TEMP TABLE {KEYS_TABLE} (line integer, code text, name_key text, phone_key text, email_key text)"
-        )
+        self.cursor.execute(f"CREATE TEMP TABLE {KEYS_TABLE} ({STAGED_TYPES})")
         if self.dialect.is_postgres:
             # Hash joins and sorts of a whole file in memory; one-off statements are not worth compiling.
             self.cursor.execute("SET work_mem = '64MB'")
@@ -480,85 +474,61 @@ class _DuplicateCheck:
             self.cursor.close()
 
     def add(self, row):
+        from customers.duplicates.scoring import Record
+
         if not row.code:
             return  # rejected anyway, and there is no code to name in a warning
         values = row.values
+
+        def text(name):
+            value = values.get(name, "")
+            return value if isinstance(value, str) else ""  # KEEP: the column is not in the file
+
+        record = Record.from_values(code=row.code, kind=text("kind"), name=text("name"), name_kana=text("name_kana"),
+                                    phone=text("phone"), mobile=text("mobile"), email=text("email"),
+                                    postal_code=text("postal_code"), address=text("address"),
+                                    prefecture=text("prefecture"))  # fmt: skip
+        self.records[row.line] = record
+        phones = sorted(record.phones)
         self.pending.append((
-            row.line, row.code, normalize.name_key(values.get("name", "")),
-            normalize.phone_key(values.get("phone", "")), normalize.email_key(values.get("email", "")),
+            row.line, row.code, record.name_key, normalize.kana_key(text("name_kana")),
+            phones[0] if phones else "", phones[1] if len(phones) > 1 else "", record.email_key, record.postal_key,
         ))  # fmt: skip
         if len(self.pending) >= KEYS_CHUNK:
             self._flush()
 
     def _flush(self):
-        self.loader.load(KEYS_TABLE, ("line", "code", "name_key", "phone_key", "email_key"), self.pending)
-        self.pending = []
+        from customers.duplicates.import_check import STAGED_COLUMNS
 
-    def _in_file(self, key_field):
-        """(line, code, earlier code, rows before it with the key): each row against the first rows of its key."""
-        self.cursor.execute(
-            f"""
-            WITH shared AS (
-                SELECT {key_field} AS key FROM {KEYS_TABLE} WHERE {key_field} <> '' GROUP BY {key_field}
-                HAVING count(*) > 1
-            ), ranked AS (
-                -- only the rows whose key another row has: a few percent of a file, so ranking them is cheap
-                -- (IN, not a join: SQLite would scan the whole file once per shared key)
-                SELECT k.line, k.code, k.{key_field} AS key,
-                       ROW_NUMBER() OVER (PARTITION BY k.{key_field} ORDER BY k.line) AS rank
-                FROM {KEYS_TABLE} k WHERE k.{key_field} IN (SELECT key FROM shared)
-            )
-            SELECT r.line, r.code, e.code, r.rank - 1
-            FROM ranked r JOIN ranked e ON e.key = r.key AND e.rank < r.rank AND e.rank <= %s
-            ORDER BY r.line, e.rank
-            """,  # noqa: S608 -- constant table and column names
-            [DUPLICATES_LISTED],
-        )
-        return self.cursor.fetchall()
+        self.loader.load(KEYS_TABLE, STAGED_COLUMNS, self.pending)
+        self.pending = []
 
     def warnings(self):
         """RowErrors for every row with possible duplicates (call once the rows are added)."""
+        from customers.duplicates.import_check import file_matches
+        from customers.duplicates.scoring import reasons_text
+
         self._flush()
         self.loader.wait()
         if self.dialect.is_postgres:
             self.cursor.execute(f"ANALYZE {KEYS_TABLE}")  # temporary tables are never analyzed on their own
         else:
             self.cursor.execute(f"CREATE INDEX {KEYS_TABLE}_code ON {KEYS_TABLE} (code)")
-        matches = {}  # line -> {field: [codes]}
-        more = {}  # (line, field) -> codes sharing the key beyond those named
-        own_code = {}
-        for key_field in KEY_FIELDS:
-            for line, code, other, earlier in self._in_file(key_field):
-                own_code[line] = code
-                if other != code:
-                    matches.setdefault(line, {}).setdefault(key_field, []).append(other)
-                if earlier > DUPLICATES_LISTED:
-                    more[(line, key_field)] = earlier - DUPLICATES_LISTED
-        more_customers = {}
-        found = possible_duplicates(keys_table=KEYS_TABLE, listed=DUPLICATES_LISTED)
-        for line, code, key_field, other, total in found:
-            own_code[line] = code
-            matches.setdefault(line, {}).setdefault(key_field, []).append(other)
-            if total > DUPLICATES_LISTED:
-                more_customers[(line, key_field)] = total - DUPLICATES_LISTED
-        for line_field, count in more_customers.items():
-            more[line_field] = more.get(line_field, 0) + count
-        for line, key_field in more:
-            matches.setdefault(line, {}).setdefault(key_field, [])
-        labels = _duplicate_labels()
+        per_line = {}
+        for line, other, other_line, _score, reasons in file_matches(keys_table=KEYS_TABLE, records=self.records):
+            # Earlier rows of the file first (file order), then customers (code order); then by score.
+            order = (0, other_line, "") if other_line is not None else (1, 0, other)
+            per_line.setdefault(line, []).append((order, other, reasons))
         warnings = []
-        for line in sorted(matches):
-            named, code = set(), own_code[line]
-            for key_field in KEY_FIELDS:  # in-file codes first (file order), then customers (code order)
-                for other in matches[line].get(key_field, ()):
-                    if other not in named:
-                        named.add(other)
-                        warnings.append(RowError(line, "code", code, _("Possible duplicate of %(code)s (%(why)s).")
-                                                 % {"code": other, "why": labels[key_field]}))
-                if (line, key_field) in more:
-                    warnings.append(RowError(line, "code", code, _(
-                        "Possible duplicate of %(count)d more records (%(why)s).") % {
-                            "count": more[(line, key_field)], "why": labels[key_field]}))
+        for line in sorted(per_line):
+            code = self.records[line].code
+            found = sorted(per_line[line], key=lambda item: item[0])
+            for _order, other, reasons in found[:DUPLICATES_LISTED]:
+                warnings.append(RowError(line, "code", code, _("Possible duplicate of %(code)s (%(why)s).") % {
+                    "code": other, "why": reasons_text(reasons)}))
+            if len(found) > DUPLICATES_LISTED:
+                warnings.append(RowError(line, "code", code, _("Possible duplicate of %(count)d more records.") % {
+                    "count": len(found) - DUPLICATES_LISTED}))
         return warnings
 
 

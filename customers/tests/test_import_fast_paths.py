@@ -118,10 +118,20 @@ def clean_text_long_way(text):
 
 
 def name_key_long_way(name):
+    """name_key without its shortcuts: every legal form looked for, until nothing changes (see normalize.name_key)."""
     text = normalize.nfkc(name)
-    for form in normalize.LEGAL_FORMS:
-        text = text.replace(form, "")
-    return re.sub(r"\s+", "", text).replace("・", "").replace("･", "").lower()
+    for _ in range(8):
+        key = re.sub(r"\s+", "", normalize.nfkc(text))
+        key = normalize._BRACKETED_FORM_RE.sub("", key)
+        for form in normalize.LEGAL_FORMS:
+            key = key.replace(form, "")
+        key = normalize._ENGLISH_FORM_RE.sub("", key.lower())
+        key = key.translate(normalize._NAME_PUNCTUATION).translate(normalize._LONG_VOWEL_TABLE)
+        key = key.translate(normalize._KANJI_TABLE)
+        if key == text:
+            break
+        text = key
+    return text
 
 
 def split_prefecture_long_way(address):
