@@ -104,7 +104,7 @@ def campaign_step_tasks(*, step, executions, now):
     note = (getattr(step, "body", "") or str(getattr(getattr(step, "campaign", None), "name", "") or ""))[:2000]
     due = timezone.localdate(now) + datetime.timedelta(days=VisitSettings.current().due_days)
     due_executions = executions.filter(state=EXECUTION_DUE)
-    chosen, chosen_params = due_executions.order_by().values_list("pk", "customer_id").query.sql_with_params()
+    chosen, chosen_params = due_executions.order_by().values_list("id", "customer_id").query.sql_with_params()
     d = sql.date_param()
     _insert(
         f"SELECT c.id, c.assigned_rep_id, %s, %s, {d}, %s, '', %s, cd.priority_score, COALESCE(cd.reason, ''), %s, "

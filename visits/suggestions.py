@@ -21,8 +21,9 @@ FIELD_OF_KIND = {
     UpdateSuggestion.Kind.ADDRESS: "address",
     UpdateSuggestion.Kind.MOVED: "address",
 }
+# A contact person may come without a name ("our contact left"): the maintainer then finds the new one.
 NEEDS_VALUE = {UpdateSuggestion.Kind.PHONE, UpdateSuggestion.Kind.MOBILE, UpdateSuggestion.Kind.EMAIL,
-               UpdateSuggestion.Kind.ADDRESS, UpdateSuggestion.Kind.CONTACT_PERSON}
+               UpdateSuggestion.Kind.ADDRESS}
 
 
 @transaction.atomic
@@ -53,6 +54,8 @@ def _claim(suggestion, state, by):
 def _apply(suggestion, by):
     kind = suggestion.kind
     if kind == UpdateSuggestion.Kind.CONTACT_PERSON:
+        if not suggestion.proposed_value:
+            return
         customer_services.contact_save(contact=Contact(customer_id=suggestion.customer_id,
                                                        name=suggestion.proposed_value), by=by)
         return
