@@ -21,6 +21,10 @@ class CustomerAdmin(SimpleHistoryAdmin):
     filter_horizontal = ["tags"]
     inlines = [ContactInline]
 
+    def has_delete_permission(self, request, obj=None):
+        # Hard deletion only through a personal-data deletion request (customers.maintenance.deletion).
+        return False
+
 
 @admin.register(Contact)
 class ContactAdmin(SimpleHistoryAdmin):

@@ -155,22 +155,42 @@ def touchpoint_add(*, customer, by, department, channel, summary, occurred_at=No
 
 
 # List maintenance services live in customers.maintenance; they are re-exported so callers use one module.
+from customers.maintenance.bulk import customers_add_tag_bulk, customers_assign_rep_bulk  # noqa: E402
+from customers.maintenance.deletion import (  # noqa: E402
+    DeletionError,
+    deletion_request_execute,
+    deletion_request_receive,
+    deletion_request_reject,
+)
+from customers.maintenance.merge import MergeError, customer_merge, customer_merge_undo  # noqa: E402
 from customers.maintenance.retire import (  # noqa: E402
     RetirementError,
     customer_retire,
     customer_unretire,
     customers_retire_bulk,
 )
+from customers.maintenance.rules import review_flags_resolve, review_rules_evaluate  # noqa: E402
 
 __all__ = [
+    "DeletionError",
+    "MergeError",
     "RetirementError",
     "contact_save",
     "customer_create",
     "customer_create_unchecked",
     "customer_generate_code",
+    "customer_merge",
+    "customer_merge_undo",
     "customer_retire",
     "customer_unretire",
     "customer_update",
+    "customers_add_tag_bulk",
+    "customers_assign_rep_bulk",
     "customers_retire_bulk",
+    "deletion_request_execute",
+    "deletion_request_receive",
+    "deletion_request_reject",
+    "review_flags_resolve",
+    "review_rules_evaluate",
     "touchpoint_add",
 ]

@@ -218,6 +218,8 @@ def customer_merge_undo(*, merge, by):
     if stored.state != CustomerMerge.State.DONE:
         raise MergeError("this merge has already been undone")
     snapshot = stored.snapshot
+    if not snapshot:
+        raise MergeError("the snapshot of this merge was erased by a personal-data deletion request")
     survivor_id, duplicate_id = snapshot["survivor_id"], snapshot["duplicate_id"]
     list(Customer.objects.select_for_update().filter(pk__in=[survivor_id, duplicate_id]).order_by("pk"))
     later = CustomerMerge.objects.filter(state=CustomerMerge.State.DONE, merged_at__gt=stored.merged_at).filter(

@@ -1,0 +1,83 @@
+"""Completeness of the customer list: how many of the fields a usable record needs are filled, per record (0–100)
+and for a whole list (the average, and how many records have each field), in one SQL aggregate.
+
+list_completeness(queryset=None) is the selector the dashboard and the worklist page call;
+customer_completeness(customer) is the card's figure for one record.
+"""
+from django.db.models import Avg, Case, Count, Exists, FloatField, IntegerField, OuterRef, Q, Value, When
+from django.db.models.functions import Cast
+from django.utils.translation import gettext_lazy as _
+
+from customers.models import Contact, Customer
+
+from .worklists import live_customers
+
+
+def _has_contact_person():
+    # A person is his own contact; a company needs at least one active contact person.
+    return Q(kind=Customer.Kind.PERSON) | Q(Exists(Contact.objects.filter(customer_id=OuterRef("pk"), is_active=True)))
+
+
+# (key, label, condition meaning "filled")
+COMPLETENESS_FIELDS = [
+    ("name_kana", _("Name (kana)"), ~Q(kana_key="")),
+    ("phone", _("Phone"), ~Q(phone_key="", mobile_key="")),
+    ("email", _("E-mail"), ~Q(email_key="")),
+    ("postal_code", _("Postal code"), ~Q(postal_key="")),
+    ("address", _("Address"), ~Q(address="") & ~Q(prefecture="")),
+    ("contact", _("Contact person"), None),  # built per query: it holds a subquery
+    ("rep", _("Rep"), Q(assigned_rep__isnull=False)),
+    ("industry", _("Industry"), ~Q(industry="")),
+    ("source", _("Source"), ~Q(source="")),
+]
+
+
+def _conditions():
+    return [(key, label, condition if condition is not None else _has_contact_person())
+            for key, label, condition in COMPLETENESS_FIELDS]
+
+
+def completeness_expression():
+    """Score 0–100 of a customer row as a SQL expression (annotate(completeness=…))."""
+    filled = sum(
+        (Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
+         for _key, _label, condition in _conditions()),
+        start=Value(0),
+    )
+    return Cast(filled, FloatField()) * Value(100.0) / Value(float(len(COMPLETENESS_FIELDS)))
+
+
+def list_completeness(queryset=None):
+    """{"score": average 0–100, "total": n, "complete": n at 100, "fields": [{key, label, filled, percent}]} of
+    the live customers (or of `queryset`), in one query."""
+    queryset = live_customers() if queryset is None else queryset
+    conditions = _conditions()
+    aggregates = {f"filled_{key}": Count("pk", filter=condition) for key, _label, condition in conditions}
+    row = queryset.order_by().annotate(score=completeness_expression()).aggregate(
+        total=Count("pk"), average=Avg("score"), complete=Count("pk", filter=Q(score__gte=100.0)), **aggregates)
+    total = row["total"] or 0
+    return {
+        "score": round(row["average"] or 0.0, 1) if total else None,
+        "total": total,
+        "complete": row["complete"] or 0,
+        "fields": [{"key": key, "label": label, "filled": row[f"filled_{key}"] or 0,
+                    "percent": round(100.0 * (row[f"filled_{key}"] or 0) / total, 1) if total else None}
+                   for key, label, _condition in conditions],
+    }
+
+
+def customer_completeness(customer):
+    """{"score": 0–100, "missing": [labels]} of one customer (one query, for its contacts)."""
+    checks = {
+        "name_kana": bool(customer.kana_key),
+        "phone": bool(customer.phone_key or customer.mobile_key),
+        "email": bool(customer.email_key),
+        "postal_code": bool(customer.postal_key),
+        "address": bool(customer.address and customer.prefecture),
+        "contact": customer.kind == Customer.Kind.PERSON or customer.contacts.filter(is_active=True).exists(),
+        "rep": customer.assigned_rep_id is not None,
+        "industry": bool(customer.industry),
+        "source": bool(customer.source),
+    }
+    missing = [label for key, label, _condition in COMPLETENESS_FIELDS if not checks[key]]
+    return {"score": round(100.0 * (len(checks) - len(missing)) / len(checks), 1), "missing": missing}
