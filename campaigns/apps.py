@@ -13,3 +13,7 @@ class CampaignsConfig(AppConfig):
 
         # Playbook enrolment and the sequences' advance, in the scan's transaction once the new statuses are written.
         register_step(nightly.campaign_sequences, after="record_changes")
+        # Coupons: purchase entry/import hooks, the card's panel, the nightly expiry.
+        from .coupons.setup import connect as connect_coupons
+
+        connect_coupons()

@@ -1,5 +1,5 @@
 """URLs of the campaign screens, under /campaigns/."""
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -20,4 +20,6 @@ urlpatterns = [
     path("<int:pk>/edit/", views.campaign_edit, name="edit"),
     path("<int:pk>/launch/", views.campaign_launch, name="launch"),
     path("<int:pk>/copy/", views.campaign_copy, name="copy"),
+    path("coupons/", include("campaigns.coupons.urls")),
+    path("delivery/", include("campaigns.delivery.urls")),
 ]

@@ -167,6 +167,9 @@ def coupon_issue_at_order_entry(*, customer, by, today=None, now=None):
 
     require(by, "coupons.issue", customer)
     today = today or timezone.localdate()
+    # A coupon past its last day that the nightly scan has not marked yet no longer blocks a new one.
+    Coupon.objects.filter(customer=customer, state=Coupon.State.ISSUED, valid_until__lt=today).update(
+        state=Coupon.State.EXPIRED)
     open_coupon = _open_order_entry_coupon(customer)
     if open_coupon is not None:
         return open_coupon

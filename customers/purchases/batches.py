@@ -139,7 +139,8 @@ def purchase_batch_run(*, batch_id):
                 "error": exc}, expected=State.RUNNING)
             raise
         options = {**batch.options, "created_customers": result.created_customers,
-                   "created_products": result.created_products, "affected_customers": result.affected_customers}
+                   "created_products": result.created_products, "affected_customers": result.affected_customers,
+                   "warnings": result.warnings[:MAX_REPORTED_ERRORS]}
         if result.rejected_csv:
             options["rejected_file"] = _save_rejected(batch, result.rejected_csv)
         import_batch_transition(

@@ -33,7 +33,7 @@ from simple_history.utils import bulk_create_with_history
 from customers.models import Customer, ImportBatch, Product, Purchase
 from customers.tabular import no_rows_error, write_csv
 
-from . import staging
+from . import coupon_hooks, staging
 from .parsing import ValueParseError, parse_amount, parse_date, parse_quantity
 from .staging import COLUMNS, STAGE
 from .summary import refresh_summaries_where
@@ -73,6 +73,9 @@ class ImportResult:
     dry_run: bool = False
     written: bool = False
     rejected_csv: bytes | None = None
+    # Written lines whose coupon code could not be redeemed ({customer_code, purchased_on, order_ref, value,
+    # reason}): the sale is imported, the code reported (customers.purchases.coupon_hooks).
+    warnings: list = field(default_factory=list)
 
     @property
     def is_valid(self):
@@ -272,8 +275,8 @@ def _create_missing(cursor, result, user, create_customers, create_products):
         )
 
 
-def _insert_purchases(cursor, batch_id):
-    """Returns the number of purchase lines written."""
+def _insert_purchases(cursor, batch_id, written_at):
+    """Returns the number of purchase lines written (each with created_at = written_at)."""
     content = (
         "c.code || '|' || CAST(d.day AS TEXT) || '|' || COALESCE(p.code, '') || '|' || CAST(q.value AS TEXT)"
         " || '|' || CAST(a.value AS TEXT) || '|' || r.store || '|' || r.coupon_code"
@@ -317,9 +320,24 @@ def _insert_purchases(cursor, batch_id):
         ORDER BY customer_id, day
         ON CONFLICT (row_key) DO NOTHING
         """,
-        [batch_id, timezone.now()],
+        [batch_id, written_at],
     )
     return cursor.rowcount
+
+
+def _coupon_warnings(cursor, batch_id, written_at, today):
+    """Hand the lines just written that carry a coupon code to the coupon hooks; their warnings come back.
+    Most files have no code at all: one look at the stage settles that without touching the purchases."""
+    cursor.execute(
+        f"SELECT DISTINCT c.id FROM {STAGE} s JOIN {CUSTOMER_MAP} c ON c.raw = s.customer_code "
+        f"WHERE s.coupon_code <> '' AND c.id IS NOT NULL AND s.seq NOT IN (SELECT seq FROM {BAD})"
+    )
+    customer_ids = [customer_id for (customer_id,) in cursor.fetchall()]
+    if not customer_ids:
+        return []
+    # By customer (the (customer, purchased_on) index) and this run's stamp: the batch column has no index.
+    lines = Purchase.objects.filter(customer_id__in=customer_ids, created_at=written_at, import_batch_id=batch_id)
+    return coupon_hooks.purchases_imported(purchases=lines.exclude(coupon_code=""), today=today)
 
 
 def _stage(cursor, dia, source):
@@ -401,7 +419,8 @@ def purchases_import(
                     # so the commit need not wait for its WAL flush.
                     cursor.execute("SET LOCAL synchronous_commit = off")
                 _create_missing(cursor, result, user, create_missing_customers, create_missing_products)
-                result.created = _insert_purchases(cursor, batch.pk if batch else None)
+                written_at = timezone.now()
+                result.created = _insert_purchases(cursor, batch.pk if batch else None, written_at)
                 result.already_imported = result.valid_rows - result.created
                 _progress(batch, 80, "insert", started)
                 cursor.execute(
@@ -418,6 +437,7 @@ def purchases_import(
                     refresh_summaries_where(cursor, as_of=today, scope_table=AFFECTED, vendor=dia.vendor,
                                             purchases_removed=False)
                     _progress(batch, 95, "summaries", started)
+                    result.warnings = _coupon_warnings(cursor, batch.pk if batch else None, written_at, today)
                 result.written = True
             _progress(batch, 100, "summaries and commit", started)
             return result

@@ -13,6 +13,7 @@ from django.utils import timezone
 from crm.permissions import require
 from customers.models import PriceChange, Product, Purchase
 
+from .coupon_hooks import purchase_entered
 from .summary import refresh_purchase_summaries
 
 # Correcting purchase data is the job of whoever may import it.
@@ -35,6 +36,8 @@ def purchase_create(*, by, customer, purchased_on, amount, **fields):
     purchase = Purchase.objects.create(
         customer=customer, purchased_on=purchased_on, amount=amount, row_key=_manual_row_key(), **fields
     )
+    # A coupon code is redeemed with the purchase (campaigns, through the registry), or neither is saved.
+    purchase_entered(purchase, by=by)
     refresh_purchase_summaries(as_of=timezone.localdate(), customer_ids=[customer.pk])
     return purchase
 

@@ -1,10 +1,11 @@
 """Purchases URLs, included by customers.urls; no app_name of their own, so names live in "customers"."""
 from django.urls import path
 
-from . import views
+from . import entry, views
 
 urlpatterns = [
     path("purchases/", views.purchase_list, name="purchase_list"),
+    path("<int:pk>/purchases/new/", entry.purchase_enter, name="purchase_enter"),
     path("purchases/export/", views.purchase_export, name="purchase_export"),
     path("purchases/import/", views.purchase_import, name="purchase_import"),
     path("purchases/import/<int:pk>/", views.purchase_import_preview, name="purchase_import_preview"),

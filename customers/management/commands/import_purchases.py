@@ -38,6 +38,9 @@ class Command(BaseCommand):
             self.stderr.write(f"line {error['line']}, {error['column']} {error['value']!r}: {error['reason']}")
         if result.error_count > len(result.errors):
             self.stderr.write(f"… and {result.error_count - len(result.errors)} more errors")
+        for warning in result.warnings:
+            self.stderr.write(f"warning: {warning['customer_code']} {warning['purchased_on']} coupon "
+                              f"{warning['value']!r}: {warning['reason']}")
         if rejected and result.rejected_csv:
             Path(rejected).write_bytes(result.rejected_csv)
             self.stdout.write(f"rejected rows written to {rejected}")
