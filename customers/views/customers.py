@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 from crm.pagination import CappedPaginator
 from crm.permissions import can, require
 from customers import normalize, selectors, services
+from customers.duplicates.lookups import known_for_phone, similar_customers
 from customers.filters import CustomerFilter
 from customers.forms import ContactForm, CustomerForm, TouchpointForm
 from customers.inquiry.selectors import unverified_inquiries_for
@@ -75,13 +76,17 @@ def customer_create(request):
             initial["phone"] = normalize.format_phone(phone)
         initial["lifecycle"] = Customer.Lifecycle.PROSPECT
     form = CustomerForm(request.POST or None, initial=initial, user=request.user)
-    if request.method == "POST" and form.is_valid():
+    similar = []
+    # "Did you mean …?" before a duplicate is created (customers.duplicates); saving anyway is a second press.
+    if request.method == "POST" and form.is_valid() and not request.POST.get("confirm_new"):
+        similar = similar_customers(form.cleaned_data)
+    if request.method == "POST" and form.is_valid() and not similar:
         customer = services.customer_create(
             customer=form.save(commit=False), by=request.user, tags=form.cleaned_data.get("tags")
         )
         messages.success(request, _("Registered %(customer)s.") % {"customer": customer})
         return redirect(customer)
-    return render(request, "customers/customer_form.html", {"form": form, "customer": None})
+    return render(request, "customers/customer_form.html", {"form": form, "customer": None, "similar": similar})
 
 
 def customer_edit(request, pk):
@@ -103,6 +108,9 @@ def phone_lookup(request):
     customers = selectors.customers_for_phone(phone) if phone else []
     if len(customers) == 1:
         return redirect(customers[0])
+    if phone and not customers:
+        # Before "register as prospect?": anyone the duplicate engine knows by this number (a contact's line, +81 …).
+        customers = [customer for customer, _score, _reasons in known_for_phone(phone)]
     context = {
         "phone": phone,
         "display_phone": normalize.format_phone(phone) if phone else "",
