@@ -127,7 +127,8 @@ def playbook_enrol(*, run, as_of, now=None):
     target, campaign, step = sql.table(CampaignTarget), sql.table(Campaign), sql.table(CampaignStep)
     d = sql.date_param()
     a, b, c, p = services._HASH_A, services._HASH_B, services._HASH_C, services._HASH_PRIME
-    bucket = f"(((sc.customer_id * {a}) % {p}) * {b} + (pb.id * {c}) % {p}) % {p} % 100"
+    # services.control_bucket in SQL (%% is the modulo: the statement has parameters).
+    bucket = f"(((sc.customer_id * {a}) %% {p}) * {b} + (pb.id * {c}) %% {p}) %% {p} %% 100"
     in_control = f"(pb.control_share_percent > 0 AND {bucket} < pb.control_share_percent)"
     first_wait = f"COALESCE((SELECT fs.wait_days FROM {step} fs WHERE fs.campaign_id = pb.id ORDER BY fs.position LIMIT 1), 0)"
     playbook_of_reason = (f"SELECT MIN(p2.id) FROM {campaign} p2 WHERE p2.kind = %s AND p2.state = %s "
