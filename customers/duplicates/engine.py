@@ -77,9 +77,35 @@ def find_duplicates(*, min_score=DUPLICATE_SCORE, stats=None):
     return matches
 
 
+def known_by_contact_keys(*, email_key="", phones=()):
+    """[(customer id, how)] of the live customers with this e-mail or phone, on the record or on one of its
+    contacts, in the order a sender is believed: e-mail before phone, the customer's own before a contact's.
+    how: "email", "contact_email", "phone" or "contact_phone". The inquiry form and the look-ups use it."""
+    found, seen = [], set()
+    live = Customer.objects.filter(merged_into__isnull=True)
+    contacts = Contact.objects.filter(customer__merged_into__isnull=True)
+    phone_q = Q()
+    for phone in phones:
+        phone_q |= Q(phone_key=phone) | Q(mobile_key=phone)
+    queries = []
+    if email_key:
+        queries += [("email", live.filter(email_key=email_key).values_list("pk", flat=True)),
+                    ("contact_email", contacts.filter(email_key=email_key).values_list("customer_id", flat=True))]
+    if phone_q:
+        queries += [("phone", live.filter(phone_q).values_list("pk", flat=True)),
+                    ("contact_phone", contacts.filter(phone_q).values_list("customer_id", flat=True))]  # fmt: skip
+    for how, ids in queries:
+        for pk in ids.order_by("pk")[:LOOKUP_LIMIT]:  # the oldest record (or contact) first
+            if pk not in seen:
+                seen.add(pk)
+                found.append((pk, how))
+    return found
+
+
 def candidates_for(record, *, exclude_ids=()):
     """Stored live customers that share a block with one record typed in (the same keys as the full run, looked up
-    through the key indexes), at most LOOKUP_LIMIT."""
+    through the key indexes), at most LOOKUP_LIMIT. A customer found by a contact's phone or e-mail carries it
+    in its Record's phones / email_key, so the scorer sees the shared number."""
     condition = Q()
     if record.name_key:
         condition |= Q(name_key=record.name_key)
@@ -92,14 +118,10 @@ def candidates_for(record, *, exclude_ids=()):
             condition |= Q(postal_key=record.postal_key, name_key__startswith=record.name_key[: blocking.NAME_PREFIX])
         if record.kana_key:
             condition |= Q(postal_key=record.postal_key, kana_key=record.kana_key)
-    # The phone look-up and the inquiry form also know a customer by a contact's phone or e-mail.
-    contact_condition = Q()
-    for phone in record.phones:
-        contact_condition |= Q(phone_key=phone) | Q(mobile_key=phone)
-    if record.email_key:
-        contact_condition |= Q(email_key=record.email_key)
-    if contact_condition:
-        condition |= Q(pk__in=Contact.objects.filter(contact_condition).values("customer_id"))
+    via_contact = {pk: how for pk, how in known_by_contact_keys(email_key=record.email_key, phones=record.phones)
+                   if how.startswith("contact_")}  # fmt: skip
+    if via_contact:
+        condition |= Q(pk__in=list(via_contact))
     if not condition:
         return []
     rows = (
@@ -108,7 +130,14 @@ def candidates_for(record, *, exclude_ids=()):
         .order_by("pk")
         .values_list(*RECORD_COLUMNS)[:LOOKUP_LIMIT]
     )
-    return [Record.from_row(*row) for row in rows]
+    records = [Record.from_row(*row) for row in rows]
+    for candidate in records:
+        how = via_contact.get(candidate.id)
+        if how == "contact_email":
+            candidate.email_key = record.email_key
+        elif how == "contact_phone":
+            candidate.phones = candidate.phones | record.phones
+    return records
 
 
 def matches_for(record, *, min_score=DUPLICATE_SCORE, exclude_ids=()):

@@ -13,11 +13,11 @@ import ipaddress
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers import normalize
+from customers.duplicates.engine import known_by_contact_keys
 from customers.models import Contact, Customer, Inquiry, Touchpoint
 from customers.services import customer_create_unchecked
 
@@ -50,27 +50,15 @@ def inquiry_rate_limited(ip, *, rate=None):
 def match_known_customer(*, email, phone):
     """(customer, Inquiry.MatchedBy) for the record this sender claims to be, or (None, NONE).
 
-    By e-mail first, then phone; customers before contacts; merged-away records are skipped.
+    Asks the duplicate engine (customers.duplicates) by e-mail first, then phone; customers before contacts;
+    merged-away records are skipped. Only these keys count: a name typed into a public form proves nothing.
     """
-    email = normalize.email_key(email)
     phone = normalize.phone_key(phone)
-    live = Customer.objects.filter(merged_into__isnull=True)
-    contacts = Contact.objects.filter(customer__merged_into__isnull=True).select_related("customer")
-    if email:
-        customer = live.filter(email_key=email).order_by("pk").first()
-        if customer:
-            return customer, Inquiry.MatchedBy.EMAIL
-        contact = contacts.filter(email_key=email).order_by("pk").first()
-        if contact:
-            return contact.customer, Inquiry.MatchedBy.CONTACT_EMAIL
-    if phone:
-        customer = live.filter(Q(phone_key=phone) | Q(mobile_key=phone)).order_by("pk").first()
-        if customer:
-            return customer, Inquiry.MatchedBy.PHONE
-        contact = contacts.filter(Q(phone_key=phone) | Q(mobile_key=phone)).order_by("pk").first()
-        if contact:
-            return contact.customer, Inquiry.MatchedBy.CONTACT_PHONE
-    return None, Inquiry.MatchedBy.NONE
+    found = known_by_contact_keys(email_key=normalize.email_key(email), phones=(phone,) if phone else ())
+    if not found:
+        return None, Inquiry.MatchedBy.NONE
+    pk, how = found[0]
+    return Customer.objects.get(pk=pk), Inquiry.MatchedBy(how)
 
 
 @transaction.atomic
