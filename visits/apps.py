@@ -1,8 +1,9 @@
 """Field sales (label `visits`): tasks for reps, visit logs, daily reports, suggested updates, manager views.
 
 It sits above dormancy (crm ← customers ← dormancy ← campaigns / visits), so it fills the lower apps' registries
-from ready(): the nightly scan's step, the customer card's panel, the rep's home section, and the campaign
-channels "phone" and "visit".
+from ready(): the nightly scan's step, the customer card's panel, the rep's home section, the campaign
+channels "phone" and "visit", and the list maintainer's worklist (suggestions waiting, customers reported closed
+or moved).
 """
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
@@ -18,8 +19,9 @@ class VisitsConfig(AppConfig):
         from crm.home import register_home_section
         from crm.roles import Role
         from customers.panels import register_card_panel
+        from customers.worklist import register_worklist_source
 
-        from . import pipeline, selectors
+        from . import pipeline, selectors, worklist_sources
 
         register_step(pipeline.nightly_visit_tasks, after="record_changes")
         register_card_panel("visits", template="visits/partials/customer_panel.html", context=selectors.customer_panel,
@@ -28,14 +30,4 @@ class VisitsConfig(AppConfig):
                               roles={Role.SALES_REP}, order=5)
         register_channel_handler("phone", pipeline.campaign_step_tasks)
         register_channel_handler("visit", pipeline.campaign_step_tasks)
-        self.register_worklist_sources()
-
-    def register_worklist_sources(self):
-        """The list maintainer's worklist (customers/worklist.py) reads the suggestions waiting for him."""
-        try:
-            from customers import worklist
-        except ImportError:  # the worklist arrives with the list-maintenance issue
-            return
-        from . import worklist_sources
-
-        worklist_sources.register(worklist)
+        worklist_sources.register(register_worklist_source)

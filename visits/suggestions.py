@@ -60,17 +60,20 @@ def _apply(suggestion, by):
                                                        name=suggestion.proposed_value), by=by)
         return
     if kind == UpdateSuggestion.Kind.BUSINESS_CLOSED:
-        retire = getattr(customer_services, "customer_retire", None)
-        if retire is None:  # the list-maintenance service arrives with its issue
-            raise ValidationError(_("Retiring customers is not available yet."))
-        retire(customer=Customer.objects.get(pk=suggestion.customer_id), by=by,
-               reason=suggestion.note or _("Reported closed by the rep"))
+        try:
+            customer_services.customer_retire(customer=Customer.objects.get(pk=suggestion.customer_id), by=by,
+                                              reason=suggestion.note or _("Reported closed by the rep"))
+        except customer_services.RetirementError as error:
+            raise ValidationError(_("This customer is already retired.")) from error
         return
     field = FIELD_OF_KIND.get(kind)
     if field is None or not suggestion.proposed_value:
         return  # "moved" without a new address: the maintainer decides on the card
     customer = Customer.objects.get(pk=suggestion.customer_id)
     setattr(customer, field, suggestion.proposed_value)
+    # The history names who accepted it and why, also outside a request (where no middleware sets the user).
+    customer._history_user = by
+    customer._change_reason = "suggested by a rep"
     customer_services.customer_update(customer=customer, by=by)
 
 
