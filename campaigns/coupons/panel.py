@@ -5,8 +5,9 @@ from django.utils import timezone
 
 from campaigns.models import Coupon
 from crm.permissions import can
+from customers.selectors import one_to_one_or_none
 
-from .proposal import order_entry_proposal
+from .proposal import MIN_PURCHASE_DAYS, order_entry_proposal
 from .selectors import customer_coupons
 
 
@@ -15,7 +16,10 @@ def coupons_card_panel(customer, user):
     coupons = customer_coupons(customer=customer, today=today)
     open_coupon = next((c for c in coupons if c.source == Coupon.Source.ORDER_ENTRY
                         and c.shown_state == Coupon.State.ISSUED), None)
-    proposal = None if open_coupon else order_entry_proposal(customer=customer, today=today)
+    # The card has the purchase summary already: too few purchase days for a pattern costs no query.
+    summary = one_to_one_or_none(customer, "purchase_summary")
+    has_enough = summary is not None and summary.purchase_days >= MIN_PURCHASE_DAYS
+    proposal = order_entry_proposal(customer=customer, today=today) if has_enough and not open_coupon else None
     return {
         "customer": customer,
         "coupons": coupons,
@@ -24,3 +28,4 @@ def coupons_card_panel(customer, user):
         "may_issue": can(user, "coupons.issue", customer),
         "is_prominent": bool(proposal or open_coupon),
     }
+

@@ -58,8 +58,9 @@ class TestPanelOnTheCard:
     ):
         client = client_for(rep)
         # Session, user, customer+relations, tags, contacts, touchpoints, inquiries, 2x history, history users,
-        # purchases panel, dormancy panel (state with its rule, timeline): the timeline's length adds none.
-        with django_assert_max_num_queries(20):
+        # purchases panel, dormancy panel (state with its rule, timeline): the timeline's length adds none;
+        # the coupons panel's list of coupons.
+        with django_assert_max_num_queries(21):
             response = client.get(reverse("customers:detail", args=[dormant.pk]))
         assert response.status_code == 200
         assert 'data-testid="dormancy-timeline"' in response.content.decode()
