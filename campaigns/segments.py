@@ -2,7 +2,8 @@
 
 Filters (version 1 of `Segment.filters`; every key optional, an empty dict is everyone):
 
-    statuses [str]      dormancy status (crm.choices.DormancyStatus)        reasons [str]   dormancy reason
+    statuses [str]      dormancy status (crm.choices.DormancyStatus)        reasons [str]   dormancy reason (confirmed
+                                                                            over inferred)
     priority_min/max    priority score 0–100                                reps [int]      assigned rep ids
     tags [int]          any of these tags                                   industries [str], prefectures [str]
     fiscal_months [int] fiscal year-end month                               products [int], categories [str]
@@ -66,7 +67,9 @@ def filter_customers(filters, *, today=None):
     if f.get("statuses"):
         qs = qs.filter(dormancy__status__in=f["statuses"])
     if f.get("reasons"):
-        qs = qs.filter(dormancy__reason__in=f["reasons"])
+        # What the customer told us (crm.dormancy ConfirmedReason) overrides what the scan inferred.
+        qs = qs.filter(Q(confirmed_dormancy_reason__reason__in=f["reasons"])
+                       | Q(confirmed_dormancy_reason__isnull=True, dormancy__reason__in=f["reasons"]))
     if f.get("priority_min") not in (None, ""):
         qs = qs.filter(dormancy__priority_score__gte=float(f["priority_min"]))
     if f.get("priority_max") not in (None, ""):
