@@ -17,3 +17,7 @@ class CampaignsConfig(AppConfig):
         from .coupons.setup import connect as connect_coupons
 
         connect_coupons()
+        # Delivery: e-mails through the outbox, letters into the step's print batch; bounce webhooks if anymail is.
+        from .delivery.setup import connect as connect_delivery
+
+        connect_delivery()
