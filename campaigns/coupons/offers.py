@@ -10,7 +10,7 @@ def _quantity(value):
 
 def describe_offer(offer):
     """E.g. "10 % off Seafood Special, from 2 at once" / "¥500 off category Pizza, from 1"."""
-    target = offer.product.name if offer.product_id else _("category %(category)s") % {"category": offer.category}
+    target = _("category %(category)s") % {"category": offer.category} if offer.category else offer.product.name
     if offer.discount_kind == DiscountKind.PERCENT:
         discount = _("%(value)d %% off") % {"value": offer.discount_value}
     else:

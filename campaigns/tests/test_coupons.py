@@ -211,3 +211,21 @@ def test_a_cancelled_code_is_refused(issued, pizza, manager):
     assert coupon_cancel(coupon=coupon, by=manager)
     assert refusal(coupon.code, purchase(buyer, pizza)) == f"Coupon {coupon.display_code} was cancelled."
 
+
+
+# ---------------------------------------------------------------- merge fields for letters and e-mails
+
+
+def test_merge_fields_give_each_customer_his_code_expiry_and_offer(manager, pizza):
+    from campaigns.coupons.merge_fields import coupon_fields_for
+
+    step = campaign_step(manager, offer=pizza_offer(pizza))
+    holder, without = customer(), customer()
+    coupons_issue_for_step(step=step, customer_ids=[holder.pk], today=TODAY)
+    with translation.override("en"):
+        fields = coupon_fields_for(step, [holder.pk, without.pk])
+    assert set(fields) == {holder.pk}
+    coupon = Coupon.objects.get(customer=holder)
+    assert fields[holder.pk]["coupon_code"] == coupon.display_code
+    assert fields[holder.pk]["coupon_expires_on"] == (TODAY + datetime.timedelta(days=9)).isoformat()
+    assert fields[holder.pk]["coupon_offer"] == "10 % off シーフードスペシャル, when buying 2 or more at once"

@@ -96,7 +96,7 @@ def run_import(rows, *, batch=None):
 
 
 def test_an_imported_line_with_the_code_redeems_the_coupon_set_based(issued, pizza, drink):  # noqa: F811
-    buyer, coupon = issued
+    _buyer, coupon = issued
     today = timezone.localdate().isoformat()
     result = run_import([
         ["C-PIZZA", today, "P-SEA", "2", "4320", "本店", "O-1", coupon.display_code],
@@ -111,7 +111,7 @@ def test_an_imported_line_with_the_code_redeems_the_coupon_set_based(issued, piz
 
 
 def test_invalid_codes_in_an_import_are_warned_about_not_dropped(issued, pizza):  # noqa: F811
-    buyer, coupon = issued
+    _buyer, coupon = issued
     other = customer(code="C-OTHER")
     today = timezone.localdate()
     result = run_import([
@@ -131,7 +131,7 @@ def test_invalid_codes_in_an_import_are_warned_about_not_dropped(issued, pizza):
 
 
 def test_a_code_used_twice_in_one_import_is_redeemed_once_and_the_second_use_warned(issued, pizza):  # noqa: F811
-    buyer, coupon = issued
+    _buyer, coupon = issued
     today = timezone.localdate().isoformat()
     result = run_import([
         ["C-PIZZA", today, "P-SEA", "2", "4320", "", "O-5", coupon.code],
@@ -143,7 +143,7 @@ def test_a_code_used_twice_in_one_import_is_redeemed_once_and_the_second_use_war
 
 
 def test_reimporting_the_file_changes_nothing(issued, pizza):  # noqa: F811
-    buyer, coupon = issued
+    _buyer, coupon = issued
     rows = [["C-PIZZA", timezone.localdate().isoformat(), "P-SEA", "2", "4320", "", "O-7", coupon.code]]
     run_import(rows)
     again = run_import(rows)
@@ -156,7 +156,7 @@ def test_the_batch_keeps_the_warnings_and_the_preview_shows_them(client, maintai
 
     from customers.purchases.batches import purchase_batch_run
 
-    buyer, coupon = issued
+    _buyer, coupon = issued
     other = customer(code="C-OTHER")
     data = HEADER + f"C-OTHER,{timezone.localdate().isoformat()},P-SEA,2,4320,,O-8,{coupon.code}\n"
     batch = ImportBatch.objects.create(kind=ImportBatch.Kind.PURCHASES, original_name="p.csv", uploaded_by=maintainer,
