@@ -10,6 +10,10 @@ NAV_ITEMS = [
     ("customers:list", _("Customers"), "customers.view"),
     ("customers:purchase_list", _("Purchases"), "purchases.view"),
     ("dormancy:dormant_list", _("Dormant customers"), "dormancy.view"),
+    ("visits:today", _("Today's tasks"), lambda user: permissions.has_role_for(user, "visits.log")
+     and not permissions.has_role_for(user, "visits.coverage")),
+    ("visits:manager", _("Field sales"), "visits.coverage"),
+    ("visits:suggestions", _("Suggested updates"), "customers.edit_any"),
     ("campaigns:calendar", _("Campaigns"), "customers.view"),
     ("customers:import", _("Import"), "customers.import"),
     ("inquiry:review_queue", _("Web inquiries"), "inquiries.review"),
