@@ -22,4 +22,6 @@ urlpatterns = [
     path("<int:pk>/copy/", views.campaign_copy, name="copy"),
     path("coupons/", include("campaigns.coupons.urls")),
     path("delivery/", include("campaigns.delivery.urls")),
+    # Sequences: steps editor, playbooks, response figures, the customer's feedback form.
+    path("", include("campaigns.sequence_urls")),
 ]

@@ -15,6 +15,7 @@ from .core import (
 )
 from .coupons import Coupon, CouponOffer, DiscountKind
 from .delivery import EmailClick, EmailSuppression, LetterBatch, LetterBatchItem, OutboxMessage
+from .feedback import FeedbackResponse
 from .steps import CampaignStep, StepExecution
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "DiscountKind",
     "EmailClick",
     "EmailSuppression",
+    "FeedbackResponse",
     "LetterBatch",
     "LetterBatchItem",
     "OutboxMessage",

@@ -1,0 +1,113 @@
+"""Feedback requests: the product playbook's "may we ask your opinion?" step.
+
+The letter or e-mail carries a signed link (`feedback_url(customer_id=…, step_id=…)`, the merge field
+{{ feedback_url }}) to a short public form — no login: the signature (django.core.signing, a salt of its own,
+FEEDBACK_LINK_DAYS valid) is the proof that Mezame sent it to this customer for this step. A tampered or expired
+link is refused with a page that says so.
+
+An answer is recorded once per (customer, step) (`feedback_answer_record`): the FeedbackResponse, a Touchpoint on
+the customer's timeline, the confirmed reason (crm.dormancy confirmed_reason_record, by=None, source "feedback":
+the one caller allowed without a user, because the link was verified) and a follow-up task for the rep.
+"""
+import datetime
+
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm.dormancy.models import ConfirmedReason
+from crm.dormancy.services import confirmed_reason_record
+from customers.models import Customer, Touchpoint
+
+from .models import CampaignStep, FeedbackResponse
+
+SIGNING_SALT = "mezame.campaigns.feedback-request"
+FEEDBACK_LINK_DAYS = 60
+FOLLOW_UP_DAYS = 3
+
+
+class InvalidFeedbackLink(Exception):
+    def __init__(self, *, expired=False):
+        super().__init__("expired" if expired else "invalid")
+        self.expired = expired
+
+
+class AlreadyAnswered(Exception):
+    pass
+
+
+def feedback_token(*, customer_id, step_id):
+    return signing.dumps({"c": customer_id, "s": step_id}, salt=SIGNING_SALT, compress=True)
+
+
+def feedback_url(*, customer_id, step_id):
+    """The path of the customer's form (delivery prefixes the site's address)."""
+    return reverse("campaigns:feedback", args=[feedback_token(customer_id=customer_id, step_id=step_id)])
+
+
+def feedback_request_for_token(token):
+    """(customer, step) of a valid, unexpired token; InvalidFeedbackLink otherwise (also when either is gone)."""
+    try:
+        data = signing.loads(token, salt=SIGNING_SALT, max_age=datetime.timedelta(days=FEEDBACK_LINK_DAYS))
+    except signing.SignatureExpired:
+        raise InvalidFeedbackLink(expired=True) from None
+    except signing.BadSignature:
+        raise InvalidFeedbackLink() from None
+    try:
+        customer = Customer.objects.get(pk=data["c"])
+        step = CampaignStep.objects.select_related("campaign").get(pk=data["s"])
+    except (Customer.DoesNotExist, CampaignStep.DoesNotExist, KeyError, TypeError):
+        raise InvalidFeedbackLink() from None
+    return customer, step
+
+
+def is_answered(*, customer, step):
+    return FeedbackResponse.objects.filter(customer=customer, step=step).exists()
+
+
+def rep_follow_up_task_create(*, customer, response, today):
+    """A call for the customer's rep about the answer. Tasks belong to visits (VisitTask); visits has no public
+    service for a task made by the system yet, so this uses its internal task creator (one open task per customer
+    and purpose: an open reactivation task gets the note instead). Swap for visits' public service when it has one.
+    """
+    from visits import services as visit_services
+    from visits.models import Purpose, VisitTask
+
+    note = _("Feedback from the customer: %(reason)s. %(comment)s") % {
+        "reason": response.get_reason_display(), "comment": response.comment}
+    task, _created = visit_services._open_task(
+        customer=customer, assigned_to=customer.assigned_rep, kind=VisitTask.Kind.PHONE,
+        purpose=Purpose.REACTIVATION, due_on=today + datetime.timedelta(days=FOLLOW_UP_DAYS),
+        source=VisitTask.Source.CAMPAIGN, note=note.strip(), reason=response.reason)
+    return task
+
+
+def feedback_answer_record(*, customer, step, reason, comment="", wants_call=False, now=None):
+    """Record the customer's answer once; AlreadyAnswered if this link was answered before."""
+    now = now or timezone.now()
+    if reason not in ConfirmedReason.Reason.values:
+        raise ValueError(f"unknown reason {reason!r}")
+    try:
+        with transaction.atomic():
+            response = FeedbackResponse.objects.create(
+                customer=customer, campaign=step.campaign, step=step, reason=reason, comment=comment[:2000],
+                wants_call=wants_call, answered_at=now)
+            summary = _("Feedback form: %(reason)s") % {"reason": response.get_reason_display()}
+            if comment:
+                summary = f"{summary}\n{comment[:2000]}"
+            if wants_call:
+                summary = f"{summary}\n{_('The customer would like a call.')}"
+            response.touchpoint = Touchpoint.objects.create(
+                customer=customer, occurred_at=now, department=Touchpoint.Department.SALES,
+                channel=Touchpoint.Channel.WEB, summary=summary)
+            response.save(update_fields=["touchpoint"])
+            confirmed_reason_record(customer=customer, reason=reason, by=None,
+                                    source=ConfirmedReason.Source.FEEDBACK, note=comment[:2000], now=now)
+            rep_follow_up_task_create(customer=customer, response=response, today=timezone.localdate(now))
+    except IntegrityError:
+        if is_answered(customer=customer, step=step):
+            raise AlreadyAnswered() from None
+        raise
+    return response
