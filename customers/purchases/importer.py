@@ -320,7 +320,8 @@ def _insert_purchases(cursor, batch_id, written_at):
         ORDER BY customer_id, day
         ON CONFLICT (row_key) DO NOTHING
         """,
-        [batch_id, written_at],
+        # Adapted as the ORM stores it (SQLite: text without offset), so the coupon hooks can find this run's lines.
+        [batch_id, connection.ops.adapt_datetimefield_value(written_at)],
     )
     return cursor.rowcount
 
