@@ -16,6 +16,7 @@ NAV_ITEMS = [
     ("visits:suggestions", _("Suggested updates"), "customers.edit_any"),
     ("campaigns:calendar", _("Campaigns"), "customers.view"),
     ("customers:import", _("Import"), "customers.import"),
+    ("customers:worklist", _("List maintenance"), "customers.merge"),
     ("inquiry:review_queue", _("Web inquiries"), "inquiries.review"),
     ("customers:product_list", _("Products"), "products.manage"),
     ("dormancy:rules", _("Dormancy rules"), "dormancy.configure"),

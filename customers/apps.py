@@ -18,6 +18,11 @@ class CustomersConfig(AppConfig):
         # The purchases panel comes before the engines' panels (dormancy registers order 10).
         register_card_panel("purchases", template="customers/partials/card_purchases_panel.html",
                             context=purchases_card_panel, permission="purchases.view", order=5)
+        # List maintenance: completeness, retirement, merges and the maintainer's actions (customers.maintenance).
+        from customers.maintenance.card_panel import maintenance_card_panel
+
+        register_card_panel("maintenance", template="customers/maintenance/card_panel.html",
+                            context=maintenance_card_panel, order=90)
 
         rep, maintainer = {Role.SALES_REP}, {Role.LIST_MAINTAINER}
         register_home_section("phone-lookup", template="customers/home/phone_lookup.html", context=home.phone_lookup,

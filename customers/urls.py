@@ -11,6 +11,7 @@ urlpatterns = [
     path("lookup/", views.phone_lookup, name="phone_lookup"),
     path("export/", views.customer_export_view, name="export"),
     path("duplicates/", include("customers.duplicates.urls")),
+    path("maintenance/", include("customers.maintenance.urls")),
     path("import/", views.import_upload, name="import"),
     path("import/<int:pk>/", views.import_detail, name="import_detail"),
     path("import/<int:pk>/progress/", views.imports.import_progress, name="import_progress"),

@@ -54,6 +54,7 @@ MERGE_RULES = {
     ("campaigns.EmailClick", "customer"): MOVE,
     ("campaigns.LetterBatchItem", "customer"): MOVE,
     ("campaigns.Coupon", "customer"): MOVE,  # a coupon issued to the duplicate stays redeemable by the survivor
+    ("campaigns.FeedbackResponse", "customer"): MOVE,  # one answer per step: the survivor's is kept
     # visits
     ("visits.VisitTask", "customer"): MOVE,
     ("visits.VisitLog", "customer"): MOVE,

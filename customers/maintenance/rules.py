@@ -75,13 +75,17 @@ def review_flags_resolve(*, queryset, resolution, by, reason=""):
     Needs customers.retire (deciding about retirement is the same right). Returns the number of flags closed.
     """
     require(by, "customers.retire")
-    open_flags = ReviewFlag.objects.filter(customer__in=queryset.values("pk"), resolved_at__isnull=True)
-    if resolution == ReviewFlag.Resolution.RETIRED:
-        customers_retire_bulk(queryset=Customer.objects.filter(pk__in=open_flags.values("customer_id")), by=by,
-                              reason=reason or "review rule")
-    elif resolution != ReviewFlag.Resolution.KEPT:
+    if resolution not in ReviewFlag.Resolution.values:
         raise ValueError(f"unknown resolution {resolution!r}")
-    return open_flags.update(resolved_at=timezone.now(), resolved_by=by, resolution=resolution)
+    now = timezone.now()
+    # Flags first: `queryset` may be a worklist of live customers, which a retirement would empty.
+    closed = ReviewFlag.objects.filter(customer__in=queryset.values("pk"), resolved_at__isnull=True).update(
+        resolved_at=now, resolved_by=by, resolution=resolution)
+    if resolution == ReviewFlag.Resolution.RETIRED and closed:
+        just_closed = ReviewFlag.objects.filter(resolved_at=now, resolved_by=by, resolution=resolution)
+        customers_retire_bulk(queryset=Customer.objects.filter(pk__in=just_closed.values("customer_id")), by=by,
+                              reason=reason or "review rule")
+    return closed
 
 
 def default_review_rules_create():
