@@ -187,11 +187,11 @@ class Generator:
         return chosen or {"width"}
 
 
-def generate(seed, *, entities=1000, duplicate_rate=0.3):
-    """(rows, true pairs): customer rows as dicts and the set of (code, code) pairs, code order, that are one."""
+def iter_groups(seed, *, duplicate_rate=0.3):
+    """Endless (rows, true pairs) per entity: the entity, its duplicates and its hard negatives."""
     gen = Generator(seed)
-    rows, pairs = [], set()
-    for _ in range(entities):
+    while True:
+        rows, pairs = [], set()
         roll = gen.random.random()
         entity = gen.company() if roll < 0.6 else gen.person()
         group = [gen.render(entity)]
@@ -222,4 +222,15 @@ def generate(seed, *, entities=1000, duplicate_rate=0.3):
                 member = gen.person(surname=surname, place=entity["place"], phone=entity["phone"], not_named=named)
                 named |= {member["core"].split(" ")[1], member["core_kana"].split(" ")[1]}
                 rows.append(gen.render(member))
+        yield rows, pairs
+
+
+def generate(seed, *, entities=1000, duplicate_rate=0.3):
+    """(rows, true pairs): customer rows as dicts and the set of (code, code) pairs, code order, that are one."""
+    rows, pairs = [], set()
+    groups = iter_groups(seed, duplicate_rate=duplicate_rate)
+    for _ in range(entities):
+        group_rows, group_pairs = next(groups)
+        rows.extend(group_rows)
+        pairs |= group_pairs
     return rows, pairs

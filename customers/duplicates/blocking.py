@@ -3,13 +3,14 @@
 Blocks (each key non-empty): the same phone (phone or mobile, either way round), the same e-mail, the same
 normalized name, the same postal code with a name that starts alike (北斗精機 / 北斗精器), the same postal code with the
 same reading. A block shared by more than BLOCK_CAP customers (a head-office switchboard, 田中花子 across a million
-records) says little on its own: it is split by postal code (names, readings) or by the name's first characters
-(phones, e-mail addresses), and a split block still too large is dropped, so the pairs grow with the customers and
+records) says little on its own: it is split by region (a name, by the postal code's first three digits), by the
+reading (postal code and name) or by the name's first characters (phones, e-mail addresses, postal code and
+reading), and a split block still too large is dropped, so the pairs grow with the customers and
 never with their square. One statement builds the keys, one pairs them; both run on PostgreSQL and SQLite.
 """
 from django.db import connection
 
-BLOCK_CAP = 30
+BLOCK_CAP = 8  # a true duplicate group is two or three records; a bigger block is a common key
 KEYS_TABLE = "mz_duplicate_keys"
 PAIRS_TABLE = "mz_duplicate_pairs"
 NAME_PREFIX = 2  # characters of the name key that must agree within a postal code
@@ -22,7 +23,7 @@ _BLOCKS = [
     ("p", "phone_key", "substr(name_key, 1, 2)", "phone_key <> ''"),
     ("p", "mobile_key", "substr(name_key, 1, 2)", "mobile_key <> ''"),
     ("e", "email_key", "substr(name_key, 1, 2)", "email_key <> ''"),
-    ("n", "name_key", "postal_key", "name_key <> ''"),
+    ("n", "name_key", "substr(postal_key, 1, 3)", "name_key <> ''"),
     ("z", f"postal_key || '|' || substr(name_key, 1, {NAME_PREFIX})", "kana_key",
      f"postal_key <> '' AND length(name_key) >= {NAME_PREFIX}"),
     ("k", "postal_key || '|' || kana_key", "substr(name_key, 1, 1)", "postal_key <> '' AND kana_key <> ''"),
