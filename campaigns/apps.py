@@ -13,6 +13,13 @@ class CampaignsConfig(AppConfig):
 
         # Playbook enrolment and the sequences' advance, in the scan's transaction once the new statuses are written.
         register_step(nightly.campaign_sequences, after="record_changes")
+        # The customer card: his campaigns, steps, contacts and feedback answers.
+        from customers.panels import register_card_panel
+
+        from .sequence_selectors import customer_campaigns_panel
+
+        register_card_panel("campaigns", template="campaigns/partials/customer_campaigns.html",
+                            context=customer_campaigns_panel, order=40)
         # Coupons: purchase entry/import hooks, the card's panel, the nightly expiry.
         from .coupons.setup import connect as connect_coupons
 

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from crm.permissions import can, permission_required, require
 
-from . import segments, selectors, services
+from . import segments, selectors, sequence_selectors, services
 from .forms import CampaignForm, ContactPolicyForm, DemandSeasonForm, SegmentForm
 from .models import Campaign, ContactPolicy, DemandSeason, Segment
 
@@ -180,6 +180,7 @@ def campaign_edit(request, pk=None):
 def campaign_detail(request, pk):
     campaign = get_object_or_404(Campaign.objects.select_related("segment", "launched_by", "created_by"), pk=pk)
     context = {"campaign": campaign, "may_manage": can(request.user, MANAGE)}
+    context.update(sequence_selectors.campaign_page_extras(campaign, request.user))  # steps, response figures
     if campaign.is_draft:
         context["preview"] = selectors.campaign_preview(campaign)
     else:
