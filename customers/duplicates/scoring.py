@@ -8,6 +8,7 @@ places disagree (a namesake elsewhere). Between, a record missing its place info
 import re
 from dataclasses import dataclass, field
 
+import jaconv
 from django.utils.translation import gettext, gettext_noop
 from rapidfuzz.distance import Indel
 
@@ -89,6 +90,9 @@ def _address_similarity(a, b):
     shorter, longer = sorted((a, b), key=len)
     if len(shorter) >= 6 and longer.endswith(shorter):
         return 95
+    # The building left off one of them (千代田1-1 / 千代田1-1山田ビル5f): the street, number and all, is the same.
+    if len(shorter) >= 6 and shorter[-1].isdigit() and longer.startswith(shorter) and not longer[len(shorter)].isdigit():
+        return 92
     return _similarity(a, b)
 
 
@@ -99,8 +103,9 @@ def score_pair(a, b):
     name = _similarity(a.name_key, b.name_key) if a.name_key and b.name_key else 0
     # A name typed in kana (ｻﾄｳ ｲﾁﾛｳ) is its own reading: compared with the other's reading too.
     for one, other in ((a, b), (b, a)):
-        if other.kana_key and _is_kana(one.name_key):
-            name = max(name, _similarity(one.name_key.translate(normalize._SMALL_KANA), other.kana_key))
+        as_kana = jaconv.hira2kata(one.name_key)
+        if other.kana_key and _is_kana(as_kana):
+            name = max(name, _similarity(as_kana.translate(normalize._SMALL_KANA), other.kana_key))
     has_kana = bool(a.kana_key and b.kana_key)
     kana = _similarity(a.kana_key, b.kana_key) if has_kana else None
     kana_same = kana is not None and kana >= 95
@@ -146,6 +151,9 @@ def score_pair(a, b):
     )
     if elsewhere:
         reasons.append((ELSEWHERE, None))
+    # Both have a phone and they differ, and nothing else to compare: two lines of one company, or two namesakes.
+    phones_differ = bool(a.phones and b.phones) and not same_phone
+    emails_differ = bool(a.email_key and b.email_key) and not same_email
 
     if identity == "same":
         if strong:
@@ -154,6 +162,8 @@ def score_pair(a, b):
             score = 35
         elif same_postal:
             score = 90
+        elif phones_differ or emails_differ or both_people:
+            score = 72  # a namesake as likely as not (people share names far more often than companies)
         else:
             score = 82  # nothing to compare but the name: worth a look, never merged without one
     elif identity == "similar":
