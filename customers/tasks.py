@@ -83,3 +83,13 @@ def inquiry_send_consent_confirmation(self, inquiry_id, site_url, language=""):
         if 400 <= error.smtp_code < 500:  # "try again later"; 5xx is final
             raise self.retry(exc=error, countdown=60 * 2**self.request.retries) from error
         raise
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def evaluate_review_rules():
+    """Nightly (django-celery-beat, 03:00 Asia/Tokyo, after the dormancy scan): put the records the active review
+    rules match on the maintainer's worklist. Idempotent: a record already flagged by a rule is not flagged again."""
+    from customers.maintenance.rules import review_rules_evaluate
+
+    flagged = review_rules_evaluate()
+    return {str(rule_id): n for rule_id, n in flagged.items()}

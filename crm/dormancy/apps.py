@@ -23,6 +23,7 @@ class DormancyConfig(AppConfig):
             context=selectors.customer_dormancy_panel, permission="dormancy.view", order=10,
         )
         self.register_home_sections()
+        self.register_merge_recompute()
 
     def register_home_sections(self):
         """The home page's dormancy sections (crm/home.py): a rep's targets, the manager's status counts."""
@@ -35,3 +36,17 @@ class DormancyConfig(AppConfig):
                               roles={Role.SALES_REP}, order=10)
         register_home_section("dormancy-overview", template="dormancy/home/status_overview.html",
                               context=home.status_overview, permission="dashboard.view", order=10, wide=True)
+
+    def register_merge_recompute(self):
+        """After a customer merge the survivor's verdict is recomputed by a scan queued after commit: customers
+        cannot call the engine, and the scan for the same date is idempotent and rewrites only what differs."""
+        from django.db import transaction
+
+        from customers.maintenance.merge_rules import RECOMPUTE, register_merge_rule
+
+        from . import tasks
+
+        def rescan(*, customer_ids, as_of):
+            transaction.on_commit(lambda: tasks.scan_dormancy_nightly.delay(triggered_by="merge"))
+
+        register_merge_rule("dormancy.CustomerDormancy", "customer", RECOMPUTE, recompute=rescan)

@@ -4,12 +4,42 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+SCHEDULE_NAME = "customers: review rules"
+
+
+def create_schedule(apps, schema_editor):
+    """The nightly evaluation of the review rules, after the dormancy scan (02:00); expiring so a backlog is skipped."""
+    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
+    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
+    crontab, _ = CrontabSchedule.objects.get_or_create(
+        minute="0", hour="3", day_of_week="*", day_of_month="*", month_of_year="*", timezone="Asia/Tokyo"
+    )
+    PeriodicTask.objects.update_or_create(
+        name=SCHEDULE_NAME,
+        defaults={"task": "customers.tasks.evaluate_review_rules", "crontab": crontab, "interval": None,
+                  "expire_seconds": 3 * 3600, "enabled": True,
+                  "description": "Put the records the review rules match on the list maintainer's worklist."},
+    )
+
+
+def create_default_rules(apps, schema_editor):
+    ReviewRule = apps.get_model("customers", "ReviewRule")
+    for name, kind, months in (("見込み客：2年間接触なし", "prospect_no_contact", 24),
+                               ("顧客：3年間購入なし", "customer_no_purchase", 36)):
+        if not ReviewRule.objects.filter(kind=kind).exists():
+            ReviewRule.objects.create(name=name, kind=kind, months=months)
+
+
+def remove_schedule(apps, schema_editor):
+    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=SCHEDULE_NAME).delete()
+
 
 class Migration(migrations.Migration):
 
     dependencies = [
         ("customers", "0011_duplicates"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
     operations = [
@@ -108,4 +138,6 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(condition=models.Q(('resolved_at__isnull', True)), fields=('customer', 'rule'), name='review_flag_open_uniq')],
             },
         ),
+        migrations.RunPython(create_schedule, remove_schedule),
+        migrations.RunPython(create_default_rules, migrations.RunPython.noop),
     ]

@@ -214,3 +214,15 @@ def test_a_merge_refuses_when_a_relation_is_unclassified(pair, maintainer, monke
     monkeypatch.delitem(merge_rules.MERGE_RULES, ("customers.Touchpoint", "customer"))
     with pytest.raises(MergeError, match=r"customers\.Touchpoint\.customer"):
         customer_merge(survivor=survivor, duplicate=duplicate, by=maintainer)
+
+
+def test_a_merge_queues_a_dormancy_scan_after_commit(pair, maintainer, django_capture_on_commit_callbacks,
+                                                      monkeypatch):
+    from crm.dormancy import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.scan_dormancy_nightly, "delay", lambda **kwargs: queued.append(kwargs))
+    survivor, duplicate = pair
+    with django_capture_on_commit_callbacks(execute=True):
+        customer_merge(survivor=survivor, duplicate=duplicate, by=maintainer)
+    assert queued == [{"triggered_by": "merge"}]

@@ -130,20 +130,21 @@ def test_completeness_per_record_and_for_the_list():
 
 
 def test_rules_flag_old_silent_prospects_once_and_retire_on_decision(maintainer):
+    ReviewRule.objects.all().delete()  # the starting rules of migration 0012
     rule = ReviewRule.objects.create(name="2年接触なし", kind=ReviewRule.Kind.PROSPECT_NO_CONTACT, months=24)
     with time_machine.travel(NOW - datetime.timedelta(days=900), tick=False):
         silent = CustomerFactory(lifecycle=Customer.Lifecycle.PROSPECT)
         talked = CustomerFactory(lifecycle=Customer.Lifecycle.PROSPECT)
     Touchpoint.objects.create(customer=talked, department="sales", channel="phone", summary="x",
                               occurred_at=NOW - datetime.timedelta(days=30))
-    assert review_rules_evaluate(now=NOW) == {rule.pk: 1}
-    assert review_rules_evaluate(now=NOW) == {rule.pk: 0}
+    assert review_rules_evaluate(rules=[rule], now=NOW) == {rule.pk: 1}
+    assert review_rules_evaluate(rules=[rule], now=NOW) == {rule.pk: 0}
     assert on_list("review") == {silent.pk}
     review_flags_resolve(queryset=Customer.objects.filter(pk=silent.pk), resolution="retired", by=maintainer)
     silent.refresh_from_db()
     assert silent.lifecycle == Customer.Lifecycle.RETIRED
     assert ReviewFlag.objects.get().resolution == "retired"
-    assert review_rules_evaluate(now=NOW) == {rule.pk: 0}
+    assert review_rules_evaluate(rules=[rule], now=NOW) == {rule.pk: 0}
 
 
 def test_bulk_assign_rep_and_tag_write_history(maintainer, rep):
@@ -172,3 +173,20 @@ def test_bulk_actions_need_the_maintainers_rights(users_by_role, role):
         customers_add_tag_bulk(queryset=Customer.objects.all(), tag=Tag.objects.create(name="x"), by=user)
     with pytest.raises(Refused):
         review_flags_resolve(queryset=Customer.objects.all(), resolution="kept", by=user)
+
+
+def test_the_command_and_the_task_evaluate_the_active_rules():
+    from django.core.management import call_command
+
+    from customers.tasks import evaluate_review_rules
+
+    ReviewRule.objects.all().delete()
+    rule = ReviewRule.objects.create(name="更新なし", kind=ReviewRule.Kind.NOT_UPDATED, months=1)
+    ReviewRule.objects.create(name="休止中", kind=ReviewRule.Kind.NOT_UPDATED, months=1, is_active=False)
+    with time_machine.travel(NOW - datetime.timedelta(days=90), tick=False):
+        CustomerFactory()
+    with time_machine.travel(NOW, tick=False):
+        assert evaluate_review_rules() == {str(rule.pk): 1}
+        call_command("evaluate_review_rules", "--defaults", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert ReviewFlag.objects.count() == 1
+    assert ReviewRule.objects.filter(kind=ReviewRule.Kind.PROSPECT_NO_CONTACT).exists()
