@@ -17,6 +17,7 @@ NAV_ITEMS = [
     ("campaigns:calendar", _("Campaigns"), "customers.view"),
     ("customers:import", _("Import"), "customers.import"),
     ("customers:worklist", _("List maintenance"), "customers.merge"),
+    ("customers:duplicate_queue", _("Duplicates"), "customers.merge"),
     ("inquiry:review_queue", _("Web inquiries"), "inquiries.review"),
     ("customers:product_list", _("Products"), "products.manage"),
     ("dormancy:rules", _("Dormancy rules"), "dormancy.configure"),
