@@ -83,8 +83,9 @@ class TestCampaignPages:
             customer(fiscal_year_end_month=3, status="dormant", priority=50)
         ContactPolicy.current()  # the row exists after the first read
         client = client_for(manager)
-        # session, user, campaign, policy, counts by reason, sample (with dormancy, rep, summary), reach by month
-        with django_assert_max_num_queries(7):
+        # session, user, campaign, policy, counts by reason, sample (with dormancy, rep, summary), reach by month,
+        # the steps
+        with django_assert_max_num_queries(8):
             body = client.get(draft.get_absolute_url()).content.decode()
         assert body.count("<tr><td>T") == 20
 
