@@ -1,0 +1,101 @@
+"""Benchmark of the segment preview at 1,000,000 customers: count by exclusion reason + the first 20 rows.
+
+    createdb -h 127.0.0.1 -U postgres mezame_seq_bench
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/mezame_seq_bench .venv/bin/python manage.py migrate
+    .venv/bin/python -m bench.bench_segments --dsn postgres://postgres@127.0.0.1:5432/mezame_seq_bench
+
+Data: bench.campaign_data (customers, verdicts, purchases, summaries, 2 million touchpoints). Each filter of
+campaigns.segments alone (and a combination), previewed for the e-mail channel as the builder does
+(segments.preview: two queries), best of 3 after a warm-up, against a floor measured in the same run: a plain
+SELECT COUNT(*) over the customers. Target: ≤ 1 s each.
+"""
+import argparse
+import os
+import sys
+import time
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+
+def best_of(fn, runs=3):
+    fn()
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - started)
+    return min(samples)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dsn", required=True)
+    parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--explain", action="store_true", help="print the plan of the count query of each filter")
+    args = parser.parse_args(argv)
+    os.environ["DATABASE_URL"] = args.dsn
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    from bench import campaign_data
+    from campaigns import segments
+    from customers.models import Product, Tag
+
+    if not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        sys.exit("needs PostgreSQL")
+    settings.DEBUG = False
+    campaign_data.fill(args.customers)
+    tag, _created = Tag.objects.get_or_create(name="bench")
+    product = Product.objects.filter(code="BP007").first()
+    rep_ids = list(get_user_model().objects.filter(username__startswith="benchrep")
+                   .values_list("pk", flat=True)[:3])
+
+    def floor():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM customers_customer")
+            cursor.fetchone()
+
+    floor_s = best_of(floor)
+    cases = [
+        ("everyone", {}),
+        ("statuses=dormant", {"statuses": ["dormant"]}),
+        ("reasons=price", {"reasons": ["price"]}),
+        ("priority 60–100", {"priority_min": 60, "priority_max": 100}),
+        ("reps (3)", {"reps": rep_ids}),
+        ("tags", {"tags": [tag.pk]}),
+        ("industries=建設", {"industries": ["建設"]}),
+        ("prefectures=大阪府", {"prefectures": ["大阪府"]}),
+        ("fiscal_months=3", {"fiscal_months": [3]}),
+        ("bought product BP007", {"products": [product.pk]}),
+        ("never bought category 食品", {"categories": ["食品"], "product_mode": "never"}),
+        ("last purchase in 2025", {"last_purchase_from": "2025-01-01", "last_purchase_to": "2025-12-31"}),
+        ("spend 20,000–40,000", {"spend_min": 20000, "spend_max": 40000}),
+        ("next purchase within 30 days", {"next_purchase_within_days": 30}),
+        ("dormant + price + Tokyo + spend ≥ 10,000", {"statuses": ["dormant"], "reasons": ["price"],
+                                                      "prefectures": ["東京都"], "spend_min": 10000}),
+    ]
+    print(f"floor: SELECT COUNT(*) FROM customers_customer = {floor_s * 1000:.1f} ms\n")
+    print(f"{'filter (e-mail channel)':45} {'best ms':>8} {'× floor':>8} {'selected':>9}")
+    for label, filters in cases:
+        result = {}
+
+        def run(filters=filters, result=result):
+            result.update(segments.preview(segments.audience(filters=filters, channel="email")))
+
+        seconds = best_of(run)
+        print(f"{label:45} {seconds * 1000:8.1f} {seconds / floor_s:8.1f} {result['selected']:9,d}")
+        if args.explain:
+            aud = segments.audience(filters=filters, channel="email")
+            sql, params = aud.selected.query.sql_with_params()
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN (ANALYZE, COSTS OFF) SELECT COUNT(*) FROM (" + sql + ") s", params)
+                print("\n".join(row[0] for row in cursor.fetchall()[:20]))
+
+
+if __name__ == "__main__":
+    main()
