@@ -19,7 +19,7 @@ from crm.roles import Role
 from customers.models import Contact, Customer, MarketEvent, PriceChange, Product, Purchase, Tag, Touchpoint
 from customers.purchases.summary import refresh_purchase_summaries
 
-from . import CUSTOMER_CODE_PREFIX, DEMO_PASSWORD, DEMO_USERS, PRODUCT_CODE_PREFIX, ROW_KEY_PREFIX
+from . import CUSTOMER_CODE_PREFIX, DEMO_PASSWORD, DEMO_USERS, PRODUCT_CODE_PREFIX, ROW_KEY_PREFIX, field_sales
 from .catalogue import (
     BOARD_INDUSTRIES,
     COMPETITOR_CATEGORY,
@@ -187,6 +187,7 @@ def seed_demo(*, seed=42, customers=3000, as_of, log=print):
             f"{len(purchases)} purchase lines, as of {as_of}")
 
     _refresh_derived(as_of, log)
+    field_sales.demo_field_sales(as_of=as_of, seed=seed, log=log)  # after the scan, which hands out the tasks
     return {
         "customers": len(rows), "contacts": len(contacts), "touchpoints": len(touchpoints),
         "purchases": len(purchases), "products": len(products),
