@@ -1,0 +1,125 @@
+"""Benchmark of list maintenance: the worklist counts, the list's completeness, a worklist page, bulk retirement and a
+merge with its undo, against floors measured in the same run.
+
+    createdb -h 127.0.0.1 -U postgres mezame_maint_bench
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/mezame_maint_bench .venv/bin/python manage.py migrate
+    .venv/bin/python -m bench.bench_list_maintenance --dsn postgres://postgres@127.0.0.1:5432/mezame_maint_bench \
+        [--customers 1000000]
+
+Data: bench.campaign_data (customers with verdicts, summaries, 3 purchases each, 2 million touchpoints at 1M).
+Floors: a plain SELECT COUNT(*) over the customers (for the counts), a plain UPDATE of the same rows (for the bulk
+retirement). The bulk retirement and the merge run in a transaction rolled back, so the data set stays as it was.
+Best of 3 after a warm-up.
+"""
+import argparse
+import os
+import sys
+import time
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+BULK = 10_000
+
+
+class Rollback(Exception):
+    pass
+
+
+def best_of(fn, runs=3):
+    fn()
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - started)
+    return min(samples)
+
+
+def rolled_back(fn):
+    """fn() inside a transaction that is rolled back; returns its duration."""
+    from django.db import transaction
+
+    started = time.perf_counter()
+    try:
+        with transaction.atomic():
+            fn()
+            elapsed = time.perf_counter() - started
+            raise Rollback
+    except Rollback:
+        return elapsed
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dsn", required=True)
+    parser.add_argument("--customers", type=int, default=1_000_000)
+    args = parser.parse_args(argv)
+    os.environ["DATABASE_URL"] = args.dsn
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    from bench import campaign_data
+    from crm.roles import Role
+    from customers.maintenance.completeness import completeness_expression, list_completeness
+    from customers.maintenance.merge import customer_merge, customer_merge_undo
+    from customers.maintenance.retire import customers_retire_bulk
+    from customers.maintenance.worklists import worklist_counts, worklist_queryset
+    from customers.models import Customer
+
+    if not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        sys.exit("needs PostgreSQL")
+    settings.DEBUG = False
+    campaign_data.fill(args.customers)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    maintainer, _created = get_user_model().objects.get_or_create(
+        username="benchmaintainer", defaults={"role": Role.LIST_MAINTAINER, "display_name": "bench"})
+    total = Customer.objects.count()
+    results = {}
+
+    def floor_count():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM customers_customer")
+            cursor.fetchone()
+
+    results["floor: SELECT COUNT(*)"] = best_of(floor_count)
+    results["worklist counts (one aggregate, 10 lists)"] = best_of(lambda: worklist_counts())
+    results["list completeness (one aggregate)"] = best_of(lambda: list_completeness())
+    page = lambda key: list(worklist_queryset(key).annotate(c=completeness_expression()).order_by("code")[:25])  # noqa: E731
+    results["worklist page: missing e-mail, first 25"] = best_of(lambda: page("missing_email"))
+    results["worklist page: no touchpoint in 12 months, first 25"] = best_of(lambda: page("no_touchpoint"))
+
+    first = Customer.objects.order_by("pk").values_list("pk", flat=True)[BULK - 1]
+    chosen = Customer.objects.filter(pk__lte=first, merged_into__isnull=True)
+
+    def floor_update():
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE customers_customer SET lifecycle = 'retired' WHERE id <= %s", [first])
+
+    results[f"floor: plain UPDATE of {BULK:,} rows"] = min(rolled_back(floor_update) for _ in range(3))
+    results[f"bulk retirement of {BULK:,} (rows, UPDATE, history)"] = min(
+        rolled_back(lambda: customers_retire_bulk(queryset=chosen, by=maintainer, reason="bench")) for _ in range(3))
+
+    survivor, duplicate = Customer.objects.order_by("pk")[:2]
+
+    def merge_and_undo():
+        merge = customer_merge(survivor=survivor, duplicate=duplicate, by=maintainer)
+        customer_merge_undo(merge=merge, by=maintainer)
+
+    results["merge + undo of one pair (every relation)"] = min(rolled_back(merge_and_undo) for _ in range(3))
+
+    print(f"customers: {total:,}")
+    count_floor = results["floor: SELECT COUNT(*)"]
+    update_floor = results[f"floor: plain UPDATE of {BULK:,} rows"]
+    for name, seconds in results.items():
+        floor = update_floor if "retirement" in name else count_floor
+        ratio = "" if name.startswith("floor") or "merge" in name else f"  ({seconds / floor:.1f}× floor)"
+        print(f"{name:55s} {seconds * 1000:9.1f} ms{ratio}")
+
+
+if __name__ == "__main__":
+    main()
