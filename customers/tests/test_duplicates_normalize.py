@@ -111,3 +111,20 @@ def test_the_variants_of_the_sample_file_meet(first, second):
             assert key(first[field]) == key(second[field]), field
     if first["name_kana"] and second["name_kana"]:
         assert normalize.kana_key(first["name_kana"]) == normalize.kana_key(second["name_kana"])
+
+
+@pytest.mark.django_db
+def test_the_migration_recomputes_the_name_and_kana_keys_stored_before():
+    import importlib
+
+    from django.apps import apps
+
+    from customers.models import Customer
+
+    customer = Customer(code="A", name="髙橋建設【株】", name_kana="ブル－オーシャン")
+    customer.save()
+    Customer.objects.filter(pk=customer.pk).update(name_key="髙橋建設【株】", kana_key="ブル-オーシャン")  # the old keys
+    migration = importlib.import_module("customers.migrations.0011_duplicates")
+    migration.recompute_keys(apps, None)
+    customer.refresh_from_db()
+    assert (customer.name_key, customer.kana_key) == ("高橋建設", "ブルーオーシャン")
