@@ -2,7 +2,7 @@
 from crm.permissions import can
 
 from . import response
-from .models import Campaign, CampaignContact, CampaignTarget, FeedbackResponse, StepExecution
+from .models import Campaign, CampaignTarget, StepExecution
 from .sequences import SKIP_REASONS
 from .step_forms import StepForm
 
@@ -27,16 +27,12 @@ PANEL_LIMIT = 10
 
 
 def customer_campaigns_panel(customer, user):
-    """The customer's campaigns (where he stands in each sequence), the steps executed for him, the contacts
-    campaigns made and his feedback answers: four queries."""
+    """The customer's campaigns (where he stands in each sequence) and the steps executed for him: two queries.
+    The contacts those steps made and his feedback answers are Touchpoints: the card's timeline shows them."""
     targets = list(CampaignTarget.objects.filter(customer_id=customer.pk).select_related("campaign")
                    .order_by("-enrolled_at")[:PANEL_LIMIT])
     executions = list(StepExecution.objects.filter(customer_id=customer.pk).select_related("step", "campaign")
                       .order_by("-created_at")[:PANEL_LIMIT])
     for execution in executions:
         execution.skip_label = SKIP_REASONS.get(execution.skip_reason, execution.skip_reason)
-    contacts = list(CampaignContact.objects.filter(customer_id=customer.pk).select_related("campaign", "step")
-                    .order_by("-created_at")[:PANEL_LIMIT])
-    answers = list(FeedbackResponse.objects.filter(customer_id=customer.pk).select_related("campaign")
-                   .order_by("-answered_at")[:PANEL_LIMIT])
-    return {"targets": targets, "executions": executions, "contacts": contacts, "answers": answers}
+    return {"targets": targets, "executions": executions}

@@ -98,8 +98,8 @@ class TestCard:
         client = client_for(rep)
         # Session, user, customer+relations, tags, contacts, touchpoints, 2x history, history users, panels
         # (the coupons panel: one query for the customer's coupons; list maintenance: one for completeness; visits:
-        # open tasks and latest visit logs).
-        with django_assert_max_num_queries(24):
+        # open tasks and latest visit logs; campaigns: targets and step executions).
+        with django_assert_max_num_queries(26):
             response = client.get(reverse("customers:detail", args=[customer.pk]))
         assert response.status_code == 200
         assert response.content.decode().count('data-testid="history-entry"') >= 6

@@ -59,8 +59,9 @@ class TestPanelOnTheCard:
         client = client_for(rep)
         # Session, user, customer+relations, tags, contacts, touchpoints, inquiries, 2x history, history users,
         # purchases panel, dormancy panel (state with its rule, timeline): the timeline's length adds none;
-        # the coupons panel's list of coupons; the visits panel's open tasks and latest visit logs (two).
-        with django_assert_max_num_queries(23):
+        # the coupons panel's list of coupons; the visits panel's open tasks and latest visit logs (two); the
+        # campaigns panel's targets and step executions (two).
+        with django_assert_max_num_queries(25):
             response = client.get(reverse("customers:detail", args=[dormant.pk]))
         assert response.status_code == 200
         assert 'data-testid="dormancy-timeline"' in response.content.decode()
