@@ -24,8 +24,19 @@ class Inbox:
     def __init__(self):
         self.messages = []
         self.lock = threading.Lock()
+        self.fail_once = set()  # addresses answered "451 try again later" the first time
+        self.refuse = set()  # addresses refused for good (550)
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return "550 No such user"
+        if address in self.fail_once:
+            self.fail_once.discard(address)
+            return "451 Try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
         parsed = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
         with self.lock:
             self.messages.append(parsed)
@@ -105,3 +116,37 @@ def parts_of(message):
 def header(message, name):
     """A header's value without the folding whitespace Python puts before a long value."""
     return " ".join(str(message[name]).split())
+
+
+class WorkerKilled(BaseException):
+    """Raised by CrashingBackend where a real worker would be killed."""
+
+
+class CrashingBackend:
+    """Django's SMTP backend that 'kills the worker' at the `crash_at`-th message (1-based): either between two
+    messages (mode "before": the message was never started) or in the middle of its SMTP DATA (mode "mid_data":
+    the server got part of it and then lost the connection, so it delivers nothing)."""
+
+    crash_at = None
+    mode = "before"
+    sent = 0
+
+    def __new__(cls, *args, **kwargs):
+        from django.core.mail.backends.smtp import EmailBackend
+
+        class Backend(EmailBackend):
+            def _send(self, message):
+                CrashingBackend.sent += 1
+                if CrashingBackend.sent == CrashingBackend.crash_at:
+                    if CrashingBackend.mode == "mid_data":
+                        self.connection.mail(message.from_email)
+                        self.connection.rcpt(message.recipients()[0])
+                        self.connection.putcmd("data")
+                        self.connection.getreply()
+                        self.connection.send(b"Subject: half a message\r\n\r\nonly the first part")
+                        self.connection.sock.shutdown(socket.SHUT_RDWR)  # the server sees the peer vanish
+                        self.connection.sock.close()
+                    raise WorkerKilled()
+                return super()._send(message)
+
+        return Backend(*args, **kwargs)

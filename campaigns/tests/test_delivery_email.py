@@ -6,7 +6,8 @@ from django.test import Client
 from campaigns.channels import channel_handler
 from campaigns.delivery import outbox, tracking
 from campaigns.models import CampaignContact, EmailClick, EmailSuppression, OutboxMessage
-from campaigns.tests.delivery_support import (  # noqa: F401 - smtp_server is a fixture
+from campaigns.tests import delivery_support
+from campaigns.tests.delivery_support import (
     executions,
     header,
     launched_step,
@@ -14,11 +15,11 @@ from campaigns.tests.delivery_support import (  # noqa: F401 - smtp_server is a 
     make_customers,
     parts_of,
     path_of,
-    smtp_server,
 )
 from customers.models import Contact, Touchpoint
 
 pytestmark = pytest.mark.django_db
+smtp_server = delivery_support.smtp_server  # the fixture
 
 BODY = ("{{ reason_paragraph }}\n\n前回ご購入の「{{ last_product }}」はいかがでしょうか。\n"
         "新製品のご案内: https://shop.example.jp/new?from=mail\n\n担当 {{ rep_name }}")
@@ -98,7 +99,7 @@ def test_the_page_link_shows_a_button_and_the_post_unsubscribes(smtp_server):
     queue(step)
     outbox.outbox_send_batch()
     text, _html = parts_of(smtp_server.messages[0])
-    url = [link for link in links_in(text) if "/delivery/u/" in link][0]
+    url = next(link for link in links_in(text) if "/delivery/u/" in link)
     anonymous = Client(enforce_csrf_checks=True)
     assert anonymous.get(path_of(url)).status_code == 200
     cust.refresh_from_db()
@@ -130,7 +131,7 @@ def test_a_click_is_recorded_and_redirected_only_to_the_messages_own_url(smtp_se
     queue(step)
     outbox.outbox_send_batch()
     text, html = parts_of(smtp_server.messages[0])
-    click_url = [link for link in links_in(text) if "/delivery/c/" in link][0]
+    click_url = next(link for link in links_in(text) if "/delivery/c/" in link)
     assert click_url in html
     response = Client().get(path_of(click_url))
     assert response.status_code == 302
