@@ -116,10 +116,15 @@ def customer_fields(step, customer_ids):
 def _coupon_provider():
     """campaigns.coupons' provider when that module is installed (it is built alongside delivery)."""
     try:
-        from campaigns.coupons import coupon_fields_for
+        from campaigns.coupons.merge_fields import coupon_fields_for
     except ImportError:
         return None
     return coupon_fields_for
+
+
+def unregister_merge_fields(provider):
+    if provider in _PROVIDERS:
+        _PROVIDERS.remove(provider)
 
 
 def fields_for(step, customer_ids):
@@ -132,6 +137,8 @@ def fields_for(step, customer_ids):
     for provider in providers:
         for customer_id, values in (provider(step, customer_ids) or {}).items():
             merged[customer_id].update({key: _shown(value) for key, value in values.items()})
+            if isinstance(values.get("coupon_expires_at_date"), datetime.date):  # the date in the reader's format
+                merged[customer_id]["coupon_expires_on"] = _shown(values["coupon_expires_at_date"])
     return {customer_id: merged[customer_id] for customer_id in customer_ids}
 
 
