@@ -203,3 +203,24 @@ MEZAME_IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 MEZAME_INQUIRY_CONFIRM_DAYS = env.int("INQUIRY_CONFIRM_DAYS", default=7)
 # Days between the dormancy scan's full verification passes over the purchases (0: only on `scan_dormancy --full`).
 MEZAME_DORMANCY_FULL_PASS_DAYS = env.int("DORMANCY_FULL_PASS_DAYS", default=7)
+
+# Delivery (campaigns.delivery, docs/delivery.md). The public base URL of links in campaign e-mails (unsubscribe,
+# click tracking): workers render messages without a request.
+MEZAME_SITE_URL = env("SITE_URL", default="http://localhost:8000")
+# The sender block of letters and the sender information every campaign e-mail must carry (特定電子メール法).
+MEZAME_SENDER = {
+    "company": env("SENDER_COMPANY", default="Mezame株式会社"),
+    "postal_code": env("SENDER_POSTAL_CODE", default="100-0001"),
+    "address": env("SENDER_ADDRESS", default="東京都千代田区千代田1-1"),
+    "phone": env("SENDER_PHONE", default="03-0000-0000"),
+    "email": env("SENDER_EMAIL", default="info@mezame.example"),
+    "url": env("SENDER_URL", default=""),
+}
+MEZAME_EMAIL_FROM = env("CAMPAIGN_FROM_EMAIL", default="")  # empty: DEFAULT_FROM_EMAIL
+MEZAME_EMAIL_MESSAGE_ID_DOMAIN = env("CAMPAIGN_MESSAGE_ID_DOMAIN", default="mezame.local")
+MEZAME_EMAIL_BATCH_SIZE = env.int("CAMPAIGN_EMAIL_BATCH_SIZE", default=200)  # messages per SMTP connection
+MEZAME_EMAIL_RATE_PER_SECOND = env.float("CAMPAIGN_EMAIL_RATE_PER_SECOND", default=20)  # per worker; 0: no limit
+MEZAME_EMAIL_LEASE_SECONDS = env.int("CAMPAIGN_EMAIL_LEASE_SECONDS", default=600)  # a dead worker's rows wait this
+MEZAME_EMAIL_MAX_ATTEMPTS = env.int("CAMPAIGN_EMAIL_MAX_ATTEMPTS", default=5)
+MEZAME_EMAIL_OPEN_PIXEL = env.bool("CAMPAIGN_EMAIL_OPEN_PIXEL", default=False)
+MEZAME_LETTER_STAFF_PROFILE = env("LETTER_STAFF_PROFILE", default="")
