@@ -137,6 +137,8 @@ def visit_log_record(*, customer, by, channel, purpose, outcome, visited_at=None
     if stored_task is not None:
         VisitTask.objects.filter(pk=stored_task.pk, state=VisitTask.State.OPEN).update(
             state=VisitTask.State.DONE, closed_at=timezone.now())
+        if stored_task.step_execution_id is not None:
+            _campaign_contact_record(execution_id=stored_task.step_execution_id, touchpoint=touchpoint)
     if next_action_on is not None:
         log.next_task, _created = _open_task(
             customer=stored, assigned_to=stored.assigned_rep or by, kind=channel, purpose=purpose,
@@ -151,6 +153,26 @@ def visit_log_record(*, customer, by, channel, purpose, outcome, visited_at=None
         dormancy_services.confirmed_reason_record(
             customer=stored, reason=confirmed_reason, note=reason_note.strip(), by=by, source=source)
     return log
+
+
+def _campaign_contact_record(*, execution_id, touchpoint):
+    """A task a campaign step asked for was done: its visit's touchpoint is the step's contact (CampaignContact), the
+    execution is contacted and the target reached, as campaigns.services records its own sending (once per step and
+    customer: a second visit for the same step links nothing)."""
+    from campaigns.models import CampaignContact, CampaignTarget, StepExecution
+
+    execution = StepExecution.objects.select_related("step").filter(pk=execution_id).first()
+    if execution is None:
+        return
+    now = touchpoint.occurred_at
+    CampaignContact.objects.get_or_create(
+        step=execution.step, customer_id=execution.customer_id,
+        defaults={"campaign_id": execution.campaign_id, "channel": execution.step.channel, "touchpoint": touchpoint,
+                  "created_at": now},
+    )
+    StepExecution.objects.filter(pk=execution.pk).exclude(state=StepExecution.State.CONTACTED).update(
+        state=StepExecution.State.CONTACTED, contacted_at=now)
+    CampaignTarget.objects.filter(pk=execution.target_id, contacted_at__isnull=True).update(contacted_at=now)
 
 
 def _suggest_from_log(*, log, outcome, notes, new_phone, new_email, new_address, by):

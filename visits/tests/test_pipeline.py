@@ -165,9 +165,59 @@ class TestCampaignChannel:
         assert pipeline.campaign_step_tasks(step=step, executions=executions, now=now) == 0  # a rerun
         assert VisitTask.objects.count() == 2
 
+    def test_the_visit_that_answers_the_task_is_the_steps_contact(self, manager, rep):
+        from campaigns.models import CampaignContact, CampaignTarget
+        from visits.services import visit_log_record
+
+        a = customer("甲", rep=rep)
+        step, executions = self.executions(manager, [a])
+        pipeline.campaign_step_tasks(step=step, executions=executions, now=timezone.now())
+        log = visit_log_record(customer=a, by=rep, task=VisitTask.objects.get(), channel="phone",
+                               purpose="reactivation", outcome="needs_found")
+        contact = CampaignContact.objects.get()
+        assert (contact.step, contact.customer, contact.touchpoint, contact.channel) == (step, a, log.touchpoint, "phone")
+        assert executions.get().state == "contacted"
+        assert CampaignTarget.objects.get().contacted_at == log.touchpoint.occurred_at
+
     def test_a_customer_with_an_open_task_keeps_it(self, manager, rep):
         a = customer("甲", rep=rep)
         VisitTask.objects.create(customer=a, assigned_to=rep, due_on=AS_OF, source="nightly")
         step, executions = self.executions(manager, [a], channel="visit")
         assert pipeline.campaign_step_tasks(step=step, executions=executions, now=timezone.now()) == 1
         assert open_tasks() == [("甲", "rep1", "visit", "nightly")]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_the_same_time_make_each_task_once(rep, other_rep):
+    """The scan's lock keeps two scans apart; even without it, the partial unique index makes the second insert wait
+    for the first and then skip every row it committed."""
+    import threading
+
+    from django.db import connection, transaction
+
+    for k in range(6):
+        customer(f"A{k}", rep=rep, status="dormant", priority=float(k))
+        customer(f"B{k}", rep=other_rep, status="dormant", priority=float(k))
+    settings_row = VisitSettings.objects.create(pk=1, top_dormant_per_rep=3)
+    inside, made, errors = threading.Barrier(2), [], []
+
+    def run():
+        try:
+            with transaction.atomic():
+                inside.wait(timeout=60)
+                made.append(pipeline.create_top_dormant_tasks(as_of=AS_OF, settings_row=settings_row,
+                                                              now=timezone.now()))
+        except Exception as error:  # reported below: a thread's exception would otherwise vanish
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    assert sorted(made) == [0, 6]
+    assert VisitTask.objects.filter(state="open").count() == 6
