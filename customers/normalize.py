@@ -77,6 +77,19 @@ KANJI_VARIANTS = {
     "龜": "亀", "亞": "亜", "惡": "悪", "圖": "図", "團": "団", "檜": "桧", "栁": "柳", "鷗": "鴎",
 }  # fmt: skip
 _KANJI_TABLE = str.maketrans({old: new for old, new in KANJI_VARIANTS.items() if old != new})
+# str.translate looks every character up in the table: a search for any of them first is cheaper for the text that
+# has none (most of it).
+_KANJI_RE = re.compile("[" + "".join(KANJI_VARIANTS) + "]")
+_LONG_VOWEL_RE = re.compile("[" + re.escape(HYPHENS + "-~〜～") + "]")
+
+
+def fold_kanji(text):
+    """Old and variant kanji forms as the everyday ones (髙橋 -> 高橋)."""
+    return text.translate(_KANJI_TABLE) if _KANJI_RE.search(text) else text
+
+
+def _fold_long_vowels(text):
+    return text.translate(_LONG_VOWEL_TABLE) if _LONG_VOWEL_RE.search(text) else text
 _NON_DIGIT_RE = re.compile(r"\D")
 _KANA_SPACE_RE = re.compile(r"[\s・･]+")
 _HALFWIDTH_KANA_RE = re.compile("[\uff61-\uff9f]")  # what jaconv.h2z(kana=True) converts
@@ -144,7 +157,7 @@ def _name_key_once(text):
     text = text.lower()
     if "." in text or "llc" in text:
         text = _ENGLISH_FORM_RE.sub("", text)
-    return text.translate(_NAME_PUNCTUATION).translate(_LONG_VOWEL_TABLE).translate(_KANJI_TABLE)
+    return fold_kanji(_fold_long_vowels(text.translate(_NAME_PUNCTUATION)))
 
 
 @functools.lru_cache(maxsize=4096)  # an import asks for a row's key twice: in the check and for duplicates
@@ -169,7 +182,7 @@ def _fold_kana(text):
     for _ in range(4):
         if _HIRAGANA_RE.search(text):
             text = jaconv.hira2kata(text)
-        text = _KANA_SPACE_RE.sub("", text).translate(_LONG_VOWEL_TABLE)
+        text = _fold_long_vowels(_KANA_SPACE_RE.sub("", text))
         if unicodedata.is_normalized("NFKC", text) and not _HIRAGANA_RE.search(text):
             break
         text = nfkc(text)
@@ -416,15 +429,27 @@ def _kanji_number(text):
     return str(total + current)
 
 
+_ADDRESS_NOISE_RE = re.compile("[ヶヵがガ之の]")
+_KANJI_DIGIT_RE = re.compile("[〇一二三四五六七八九十百]")
+
+
 def _address_key_once(text):
-    text = "".join(clean_text(text).split())
-    text = split_prefecture(text)[1]
-    text = _KANJI_NUMBER_RE.sub(lambda match: _kanji_number(match.group()), text)
-    text = text.translate(_LONG_VOWEL_TABLE).replace("ー", "-")
+    text = "".join(nfkc(text).split())
+    for length in _PREFECTURE_LENGTHS:  # split_prefecture, without normalizing again
+        if text[:length] in _PREFECTURE_SET:
+            text = text[length:]
+            break
+    if _KANJI_DIGIT_RE.search(text):
+        text = _KANJI_NUMBER_RE.sub(lambda match: _kanji_number(match.group()), text)
+    text = _fold_long_vowels(text).replace("ー", "-")
     text = _BLOCK_WORD_RE.sub("-", text)
     text = _BLOCK_END_RE.sub("", text)
-    text = _AZA_RE.sub("", text)
-    return text.translate(_KANJI_TABLE).translate(_ADDRESS_NOISE).lower().strip("-")
+    if "字" in text:
+        text = _AZA_RE.sub("", text)
+    text = fold_kanji(text)
+    if _ADDRESS_NOISE_RE.search(text):
+        text = text.translate(_ADDRESS_NOISE)
+    return text.lower().strip("-")
 
 
 def address_key(address):
