@@ -7,7 +7,7 @@ from campaigns.models import Coupon
 from crm.permissions import can
 from customers.selectors import one_to_one_or_none
 
-from .proposal import MIN_PURCHASE_DAYS, order_entry_proposal
+from .proposal import INTERVAL_RANGE, MIN_PURCHASE_DAYS, order_entry_proposal
 from .selectors import customer_coupons
 
 
@@ -18,7 +18,9 @@ def coupons_card_panel(customer, user):
                         and c.shown_state == Coupon.State.ISSUED), None)
     # The card has the purchase summary already: too few purchase days for a pattern costs no query.
     summary = one_to_one_or_none(customer, "purchase_summary")
-    has_enough = summary is not None and summary.purchase_days >= MIN_PURCHASE_DAYS
+    has_enough = (summary is not None and summary.purchase_days >= MIN_PURCHASE_DAYS
+                  and summary.median_interval_days is not None
+                  and summary.median_interval_days <= INTERVAL_RANGE[1] * 2)
     proposal = order_entry_proposal(customer=customer, today=today) if has_enough and not open_coupon else None
     return {
         "customer": customer,

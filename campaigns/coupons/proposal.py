@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.db.models import Sum
 
 from campaigns.models import DiscountKind
-from customers.models import Product, Purchase
+from customers.models import Purchase
 
 LOOK_BACK_DAYS = 365
 MIN_PURCHASE_DAYS = 4  # three intervals at least before calling anything a pattern
@@ -48,15 +48,16 @@ def _is_regular(intervals, median):
 
 
 def buying_pattern(*, customer, today):
-    """(product_id, [days], [quantity per day], median interval) of the product bought regularly, or None."""
+    """(product_id, name, [days], [quantity per day], median interval) of the product bought regularly, or None."""
     rows = (Purchase.objects.filter(customer=customer, product__isnull=False,
                                     purchased_on__gt=today - datetime.timedelta(days=LOOK_BACK_DAYS),
                                     purchased_on__lte=today)
-            .values("product_id", "purchased_on").annotate(quantity=Sum("quantity")).order_by("product_id",
+            .values("product_id", "product__name", "purchased_on").annotate(quantity=Sum("quantity")).order_by("product_id",
                                                                                             "purchased_on"))
-    per_product, all_days = {}, set()
+    per_product, names, all_days = {}, {}, set()
     for row in rows:
         per_product.setdefault(row["product_id"], []).append((row["purchased_on"], row["quantity"]))
+        names[row["product_id"]] = row["product__name"]
         all_days.add(row["purchased_on"])
     if not per_product:
         return None
@@ -68,7 +69,7 @@ def buying_pattern(*, customer, today):
     median = statistics.median(intervals)
     if not INTERVAL_RANGE[0] <= median <= INTERVAL_RANGE[1] or not _is_regular(intervals, median):
         return None
-    return product_id, days, [quantity for _day, quantity in bought], median
+    return product_id, names[product_id], days, [quantity for _day, quantity in bought], median
 
 
 def order_entry_proposal(*, customer, today):
@@ -76,12 +77,12 @@ def order_entry_proposal(*, customer, today):
     pattern = buying_pattern(customer=customer, today=today)
     if pattern is None:
         return None
-    product_id, days, quantities, median = pattern
+    product_id, product_name, days, quantities, median = pattern
     usual_quantity = Decimal(statistics.median(quantities))
     interval = round(median)
     valid_days = max(1, min(interval - 1, math.floor(interval * VALIDITY_SHARE)))
     return Proposal(
-        product_id=product_id, product_name=Product.objects.values_list("name", flat=True).get(pk=product_id),
+        product_id=product_id, product_name=product_name,
         usual_interval_days=interval, usual_quantity=usual_quantity, purchase_days=len(days),
         min_quantity=Decimal(math.ceil(usual_quantity * BASKET_FACTOR)), discount_kind=DiscountKind.PERCENT,
         discount_value=DISCOUNT_PERCENT, valid_days=valid_days,
