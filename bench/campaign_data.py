@@ -67,16 +67,16 @@ def fill(customers):
             cursor.execute(
                 """
                 INSERT INTO customers_touchpoint (customer_id, occurred_at, department, channel, summary, created_at)
-                SELECT c.id, now() - ((c.id * 13 + k * 7) %% 200) * interval '1 day', 'sales',
+                SELECT c.id, now() - ((c.id * 13 + k * 7) %% %s) * interval '1 day', 'sales',
                        (ARRAY['email', 'letter', 'phone'])[1 + (c.id + k) %% 3], 'bench', now()
                 FROM customers_customer c CROSS JOIN generate_series(1, 2) k WHERE c.code LIKE 'B%%'
-                """)
+                """, [200])
             # A customer in ten: two more e-mails within 30 days (the default cap).
             cursor.execute(
                 """
                 INSERT INTO customers_touchpoint (customer_id, occurred_at, department, channel, summary, created_at)
                 SELECT c.id, now() - (k * 5) * interval '1 day', 'sales', 'email', 'bench', now()
-                FROM customers_customer c CROSS JOIN generate_series(1, 2) k WHERE c.code LIKE 'B%%' AND c.id %% 10 = 0
-                """)
+                FROM customers_customer c CROSS JOIN generate_series(1, 2) k WHERE c.code LIKE 'B%%' AND c.id %% %s = 0
+                """, [10])
             _mark(cursor, "campaign_touchpoints")
         cursor.execute("ANALYZE")

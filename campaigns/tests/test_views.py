@@ -84,8 +84,8 @@ class TestCampaignPages:
         ContactPolicy.current()  # the row exists after the first read
         client = client_for(manager)
         # session, user, campaign, policy, counts by reason, sample (with dormancy, rep, summary), reach by month,
-        # the steps
-        with django_assert_max_num_queries(8):
+        # the steps, the preview's work_mem setting (PostgreSQL)
+        with django_assert_max_num_queries(9):
             body = client.get(draft.get_absolute_url()).content.decode()
         assert body.count("<tr><td>T") == 20
 
