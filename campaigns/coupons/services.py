@@ -214,3 +214,26 @@ def expire_coupons_step(ctx):
     """The nightly scan's step (registered from CampaignsConfig.ready)."""
     ctx.counts["coupons_expired"] = coupons_expire(today=ctx.as_of)
 
+
+
+@transaction.atomic
+def coupon_offer_save(*, step, by, offer):
+    """Create or change the step's offer (a validated CouponOffer from the form). Coupons already issued keep the
+    offer they were issued with; the change applies to the next ones."""
+    require(by, "campaigns.manage", step.campaign)
+    offer.step = step
+    offer.full_clean()
+    offer.save()
+    return offer
+
+
+@transaction.atomic
+def coupons_issue_for_campaign_step(*, step, by, today=None):
+    """Issue the step's coupon to every target of its campaign outside the control group (a manager's button on a
+    launched campaign; delivery and the sequences call coupons_issue_for_step with their own customers)."""
+    from campaigns.models import CampaignTarget
+
+    require(by, "campaigns.manage", step.campaign)
+    customer_ids = CampaignTarget.objects.filter(campaign_id=step.campaign_id, in_control_group=False).values_list(
+        "customer_id", flat=True)
+    return coupons_issue_for_step(step=step, customer_ids=customer_ids, by=by, today=today)
