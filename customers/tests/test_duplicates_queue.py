@@ -98,6 +98,12 @@ class TestAccept:
                                 + f"?survivor={queued.customer_a_id}&duplicate={queued.customer_b_id}")  # fmt: skip
         assert DuplicatePairDecision.objects.get().decision == "accepted"
 
+    def test_the_queue_leads_to_the_list_maintenance_merge_wizard(self, client_for, maintainer, queued):
+        response = client_for(maintainer).post(reverse("customers:duplicate_accept", args=[queued.pk]))
+        assert response.url == (reverse("customers:merge_wizard")
+                                + f"?survivor={queued.customer_a_id}&duplicate={queued.customer_b_id}")  # fmt: skip
+        assert client_for(maintainer).get(response.url).status_code == 200
+
     def test_others_may_not_accept(self, client_for, rep, queued):
         response = client_for(rep).post(reverse("customers:duplicate_accept", args=[queued.pk]))
         assert response.status_code == 403
