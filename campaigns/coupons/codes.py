@@ -3,7 +3,7 @@
 The alphabet leaves out 0/O and 1/I, so a code read over the phone or typed from paper has no ambiguous
 character; what a person types is folded (case, full width, spaces and hyphens) before it is compared, and a
 typed O, 0, I or 1 can only be a typo. 11 characters of 32 give 55 bits from `secrets`: guessing a valid code is hopeless (10⁶ coupons
-issued → one chance in 3·10¹⁰ per guess). The check character (Luhn mod 32) catches every single mistyped
+issued → one chance in 3·10¹⁰ per guess). The check character (a weighted sum in GF(32)) catches every single mistyped
 character and every swap of two neighbours, so a typo is refused as a typo, not as "no such coupon".
 """
 import secrets
@@ -16,14 +16,23 @@ CODE_LENGTH = RANDOM_LENGTH + 1
 _INDEX = {char: i for i, char in enumerate(ALPHABET)}
 
 
+_FIELD_POLYNOMIAL = 0b100101  # x⁵ + x² + 1: primitive, so x generates all 31 non-zero elements of GF(32)
+
+
+def _times_x(value):
+    value <<= 1
+    return value ^ _FIELD_POLYNOMIAL if value & 0b100000 else value
+
+
 def _check_char(body):
-    """Luhn mod N over the body (Wikipedia's "Luhn mod N algorithm", N = 32)."""
-    factor, total = 2, 0
-    for char in reversed(body):
-        addend = factor * _INDEX[char]
-        factor = 1 if factor == 2 else 2
-        total += addend // BASE + addend % BASE
-    return ALPHABET[(BASE - total % BASE) % BASE]
+    """The character c with c + Σ vᵢ·xⁿ⁻ⁱ = 0 in GF(32) (vᵢ the body's characters, n its length): every weight is a
+    distinct non-zero power of x, so changing one character, or swapping two neighbours (the check character
+    included), always changes the sum. A weighted sum modulo 32 cannot do both (32 is not prime), and Luhn mod 32
+    misses the swap of its first and last symbols."""
+    total = 0
+    for char in body:
+        total = _times_x(total) ^ _INDEX[char]
+    return ALPHABET[_times_x(total)]
 
 
 def new_code():

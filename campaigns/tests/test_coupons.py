@@ -1,5 +1,6 @@
 """Coupons: the code's format and check character, issuing for a step (idempotent), validity and redemption."""
 import datetime
+import itertools
 from decimal import Decimal
 
 import pytest
@@ -47,6 +48,17 @@ def test_every_single_typo_and_every_swap_of_neighbours_is_caught_by_the_check_c
         swapped = code[:position] + code[position + 1] + code[position] + code[position + 2:]
         if swapped != code:
             assert not codes.is_well_formed(swapped)
+
+
+def test_every_swap_of_two_different_characters_is_caught_at_every_position_including_the_check_character():
+    for a, b in itertools.permutations(codes.ALPHABET, 2):
+        body = "AB" + a + b + "CDEFGHJ"
+        code = body + codes._check_char(body)
+        assert not codes.is_well_formed("AB" + b + a + code[4:])  # two body characters
+        ending = code[:-2] + a
+        ending += codes._check_char(ending)  # ... and the last body character with the check character
+        if ending[-1] != ending[-2]:
+            assert not codes.is_well_formed(ending[:-2] + ending[-1] + ending[-2])
 
 
 def test_a_typed_code_is_folded_from_full_width_lower_case_and_hyphens():
@@ -216,16 +228,43 @@ def test_a_cancelled_code_is_refused(issued, pizza, manager):
 # ---------------------------------------------------------------- merge fields for letters and e-mails
 
 
-def test_merge_fields_give_each_customer_his_code_expiry_and_offer(manager, pizza):
+def test_merge_fields_give_each_recipient_his_code_expiry_and_offer_issuing_what_is_missing(manager, pizza):
     from campaigns.coupons.merge_fields import coupon_fields_for
 
     step = campaign_step(manager, offer=pizza_offer(pizza))
-    holder, without = customer(), customer()
-    coupons_issue_for_step(step=step, customer_ids=[holder.pk], today=TODAY)
+    holder, newcomer = customer(), customer()
+    coupons_issue_for_step(step=step, customer_ids=[holder.pk])
+    code = Coupon.objects.get(customer=holder).code
     with translation.override("en"):
-        fields = coupon_fields_for(step, [holder.pk, without.pk])
-    assert set(fields) == {holder.pk}
-    coupon = Coupon.objects.get(customer=holder)
-    assert fields[holder.pk]["coupon_code"] == coupon.display_code
-    assert fields[holder.pk]["coupon_expires_on"] == (TODAY + datetime.timedelta(days=9)).isoformat()
-    assert fields[holder.pk]["coupon_offer"] == "10 % off シーフードスペシャル, when buying 2 or more at once"
+        fields = coupon_fields_for(step, [holder.pk, newcomer.pk])
+    assert set(fields) == {holder.pk, newcomer.pk}
+    assert fields[holder.pk]["coupon_code"] == codes.format_code(code)  # the coupon he has, not a new one
+    coupon = Coupon.objects.get(customer=newcomer)
+    assert fields[newcomer.pk]["coupon_code"] == coupon.display_code
+    assert fields[newcomer.pk]["coupon_expires_on"] == coupon.valid_until.isoformat()
+    assert fields[newcomer.pk]["coupon_offer"] == "10 % off シーフードスペシャル, when buying 2 or more at once"
+    assert coupon_fields_for(step, [holder.pk, newcomer.pk]).keys() == fields.keys()
+    assert Coupon.objects.filter(step=step).count() == 2
+
+
+def test_a_step_without_an_offer_has_no_coupon_fields(manager):
+    from campaigns.coupons.merge_fields import coupon_fields_for
+
+    campaign = Campaign.objects.create(name="挨拶", starts_on=TODAY, ends_on=TODAY, channel=Campaign.Channel.DM)
+    step = CampaignStep.objects.create(campaign=campaign, position=1, channel=Campaign.Channel.DM)
+    assert coupon_fields_for(step, [customer().pk]) == {}
+    assert not Coupon.objects.exists()
+
+
+def test_the_nightly_step_expires_lapsed_coupons(issued):
+    from types import SimpleNamespace
+
+    from campaigns.coupons.services import expire_coupons_step
+    from crm.dormancy.pipeline import STEPS
+
+    _buyer, coupon = issued
+    ctx = SimpleNamespace(as_of=TODAY + datetime.timedelta(days=30), counts={})
+    expire_coupons_step(ctx)
+    assert ctx.counts["coupons_expired"] == 1
+    assert Coupon.objects.get(pk=coupon.pk).state == Coupon.State.EXPIRED
+    assert expire_coupons_step in STEPS
