@@ -57,6 +57,11 @@ def main(argv=None):
     fill(args.customers)
     as_of = datetime.date.fromisoformat(str(AS_OF))
     with connection.cursor() as cursor:
+        # fill() shares the customers among the reps only when it creates them: a base grown later keeps the new
+        # ones unassigned, and a customer without a rep gets no task.
+        cursor.execute("UPDATE customers_customer c SET assigned_rep_id = u.id FROM crm_user u "
+                       "WHERE c.assigned_rep_id IS NULL AND c.code LIKE 'B%%' "
+                       "AND u.username = 'benchrep' || (1 + c.id %% 500)::text", [])
         cursor.execute("UPDATE customers_customer SET is_key_account = (id %% 20 = 0) "
                        "WHERE code LIKE 'B%%' AND is_key_account <> (id %% 20 = 0)", [])
     print(f"{'step':55} {'seconds':>10} {'× floor':>8}  rows")
@@ -66,7 +71,8 @@ def main(argv=None):
 
     try:
         with transaction.atomic():
-            connection.cursor().execute("SET LOCAL jit = off")
+            for setting in ("SET LOCAL jit = off", "SET LOCAL work_mem = '256MB'"):  # as the scan does
+                connection.cursor().execute(setting)
             row = VisitSettings.current()
             row.top_dormant_per_rep = args.top
             row.save()

@@ -56,17 +56,25 @@ def create_key_account_tasks(*, run_id, as_of, settings_row, now):
     )
 
 
+TOP_N = "visits_top_dormant"
+
+
 def create_top_dormant_tasks(*, as_of, settings_row, now):
     """A call for each rep's N highest-priority dormant customers (key accounts get a visit), skipping customers
-    whose reactivation task was closed within the cool-down (the rep just spoke to them)."""
+    whose reactivation task was closed within the cool-down (the rep just spoke to them).
+
+    Two statements: the ranking into a temp table, then the insert from it. PostgreSQL runs the SELECT of an
+    INSERT … SELECT without parallel workers, while CREATE TABLE AS may use them: on a million customers the ranking
+    (a sort of every dormant customer) is about twice as fast this way.
+    """
     if settings_row.top_dormant_per_rep <= 0:
         return 0
     due = as_of + datetime.timedelta(days=settings_row.due_days)
     cooled_since = now - datetime.timedelta(days=settings_row.cooldown_days)
-    d = sql.date_param()
-    return _insert(
-        f"SELECT r.customer_id, r.assigned_rep_id, CASE WHEN r.is_key_account THEN %s ELSE %s END, %s, {d}, %s, '', "
-        f"%s, r.priority_score, r.reason, '', CAST(NULL AS bigint), %s FROM ("
+    # A step may run twice in one transaction (a rerun in tests), and SQLite keeps a temp table for the connection.
+    sql.execute(f"DROP TABLE IF EXISTS {TOP_N}")
+    sql.execute(sql.temp_table(TOP_N, (
+        f"SELECT * FROM ("
         f" SELECT cd.customer_id, c.assigned_rep_id, c.is_key_account, cd.priority_score, COALESCE(cd.reason, '') "
         f" AS reason, ROW_NUMBER() OVER (PARTITION BY c.assigned_rep_id "
         f" ORDER BY (CASE WHEN cd.priority_score IS NULL THEN 1 ELSE 0 END), cd.priority_score DESC, cd.customer_id) "
@@ -75,11 +83,17 @@ def create_top_dormant_tasks(*, as_of, settings_row, now):
         f" WHERE cd.status = %s AND NOT cd.is_excluded AND {_targetable()} "
         f" AND NOT EXISTS (SELECT 1 FROM {sql.table(VisitTask)} t WHERE t.customer_id = cd.customer_id "
         f"  AND t.purpose = %s AND t.state <> %s AND t.closed_at >= %s)"
-        f") r WHERE r.rank_in_rep <= %s",
+        f") r WHERE r.rank_in_rep <= %s"
+    )), [DormancyStatus.DORMANT.value, REACTIVATION, OPEN, cooled_since, settings_row.top_dormant_per_rep])
+    d = sql.date_param()
+    made = _insert(
+        f"SELECT r.customer_id, r.assigned_rep_id, CASE WHEN r.is_key_account THEN %s ELSE %s END, %s, {d}, %s, "
+        f"'', %s, r.priority_score, r.reason, '', CAST(NULL AS bigint), %s FROM {TOP_N} r WHERE true",
         [VisitTask.Kind.VISIT.value, VisitTask.Kind.PHONE.value, REACTIVATION, due, OPEN,
-         VisitTask.Source.NIGHTLY.value, now, DormancyStatus.DORMANT.value, REACTIVATION, OPEN, cooled_since,
-         settings_row.top_dormant_per_rep],
+         VisitTask.Source.NIGHTLY.value, now],
     )
+    sql.execute(f"DROP TABLE {TOP_N}")
+    return made
 
 
 def nightly_visit_tasks(ctx):
