@@ -124,10 +124,20 @@ def _customer_refusal(user, action, customer):
     return _("You are not the rep of this customer, so you cannot edit it (rep: %(rep)s).") % {"rep": rep}
 
 
+def _task_refusal(user, action, task):
+    return _("This task is assigned to another rep (%(rep)s).") % {"rep": task.assigned_to or "-"}
+
+
+def _report_refusal(user, action, report):
+    return _("This is the daily report of another rep (%(rep)s).") % {"rep": report.rep}
+
+
 # Action -> the reason given when its object rule refuses (the role itself was allowed).
 OBJECT_REFUSALS = {
     "customers.edit": _customer_refusal,
     "visits.log": _customer_refusal,
+    "visits.work_task": _task_refusal,
+    "visits.report": _report_refusal,
 }
 
 

@@ -178,3 +178,13 @@ class TestRights:
         again = services.visit_task_assign(assigned_to=other_rep, by=manager, **kwargs)
         assert again.pk == task.pk and again.assigned_to == other_rep
         assert Customer.objects.get(pk=c.pk).assigned_rep == rep  # the account itself is not reassigned
+
+
+def test_a_refusal_says_whose_task_or_report_it_is(rep, other_rep, english):
+    from crm.permissions import refusal_reason
+    from visits.models import DailyReport
+
+    task = VisitTask.objects.create(customer=customer(rep=other_rep), assigned_to=other_rep, due_on=TODAY())
+    assert refusal_reason(rep, "visits.work_task", task) == "This task is assigned to another rep (高橋 営業)."
+    report = DailyReport(rep=other_rep, day=TODAY())
+    assert refusal_reason(rep, "visits.report", report) == "This is the daily report of another rep (高橋 営業)."
