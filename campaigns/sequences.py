@@ -141,6 +141,11 @@ def _skip_reason(step, targets, now):
         whens.append(When(Q(is_key_account=False), then=Value("not_key_account")))
     for name, condition in segments.exclusion_conditions(channel=step.channel, include_lost=step.campaign.include_lost,
                                                          now=now):
+        if name == "frequency_cap":
+            # The same cap, counted for this step's customers only: their touchpoints through the customer index,
+            # not every contact of the whole base (measured: bench/bench_sequences.py).
+            condition = Q(pk__in=segments.capped_customer_ids(channel=step.channel, now=now).filter(
+                customer_id__in=targets.values("customer_id")))
         whens.append(When(condition, then=Value(name)))
     return Case(*whens, default=Value(""), output_field=CharField()) if whens else Value("")
 

@@ -11,7 +11,7 @@ from crm.choices import DormancyStatus
 from crm.dormancy.models import CustomerDormancy
 from customers.models import Customer, Purchase
 
-from .support import NOW, TODAY, customer
+from .support import NOW, TODAY, customer, touch
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -234,3 +234,14 @@ def test_two_runs_at_once_do_the_work_once(manager):
     assert not errors
     assert sorted(results) == [0, 2 * len(customers)]
     assert StepExecution.objects.count() == 2 * len(customers)
+
+
+def test_the_frequency_cap_at_execution_time_skips_the_step(manager):
+    capped, free = customer(), customer()
+    _sequence(manager, {"channel": "dm", "wait_days": 7})
+    _run()
+    for days_ago in (1, 2):  # two letters from elsewhere in the 30 days before the letter step
+        touch(capped, "letter", days_ago, now=NOW + 7 * DAY)
+    _run(TODAY + 7 * DAY)
+    assert _executions(capped)[1] == (2, "skipped", "frequency_cap")
+    assert _executions(free)[1] == (2, "due", "")
