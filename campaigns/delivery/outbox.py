@@ -26,6 +26,7 @@ import time
 from datetime import timedelta
 
 from django.core.mail import get_connection
+from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
@@ -163,6 +164,31 @@ def _render_claim(token):
     return rendered
 
 
+def _mark_sent(pk, token):
+    """Its own statement, committed at once (no transaction is open around the send loop): a worker killed after
+    this never sends the row again."""
+    OutboxMessage.objects.filter(pk=pk, claim_token=token, state=State.SENDING).update(
+        state=State.SENT, sent_at=timezone.now(), last_error="")
+
+
+class _NoFlushWait:
+    """For the send loop, commits do not wait for the disk (synchronous_commit off, this connection only): as safe
+    against a dying worker, and only a crash of the database server itself within a fraction of a second could
+    forget a 'sent' mark, so that one message would go out again with the same Message-ID. Saves a disk flush
+    per message."""
+
+    def __enter__(self):
+        self.active = sql.is_postgres() and not db_connection.in_atomic_block
+        if self.active:
+            with db_connection.cursor() as cursor:
+                cursor.execute("SET synchronous_commit TO OFF")
+
+    def __exit__(self, *exc_info):
+        if self.active:
+            with db_connection.cursor() as cursor:
+                cursor.execute("RESET synchronous_commit")
+
+
 def outbox_send_batch(*, now=None, limit=None, step_id=None, connection=None):
     """Claim and send one batch; returns {"sent", "failed", "suppressed", "claimed"}. Raises TransientSendError
     (after putting the unsent rows back) when the server is unavailable, for the task to retry with backoff."""
@@ -176,36 +202,34 @@ def outbox_send_batch(*, now=None, limit=None, step_id=None, connection=None):
     connection = connection or get_connection(fail_silently=False)
     pacer = _Pacer(conf.rate_per_second())
     sent_ids = []
-    try:
-        connection.open()
-        for row in rows:
-            pacer.wait()
-            message = mail.email_message(row.rendered, to=row.to_email, message_id=row.message_id,
-                                         connection=connection)
-            try:
-                connection.send_messages([message])
-            except Exception as exc:
-                if _is_transient(exc):
-                    _release(token, exclude=sent_ids, error=str(exc))
-                    raise TransientSendError(str(exc)) from exc
-                OutboxMessage.objects.filter(pk=row.pk, claim_token=token, state=State.SENDING).update(
-                    state=State.FAILED, last_error=str(exc)[:300])
-                counts["failed"] += 1
-                continue
-            # Its own statement, committed at once (no transaction around the loop): a kill after this line
-            # never sends the row again.
-            OutboxMessage.objects.filter(pk=row.pk, claim_token=token, state=State.SENDING).update(
-                state=State.SENT, sent_at=timezone.now(), last_error="")
-            sent_ids.append(row.pk)
-    finally:
+    with _NoFlushWait():
         try:
-            connection.close()
-        except Exception:  # a dead connection cannot be closed politely; nothing is lost
-            logger.debug("closing the SMTP connection failed", exc_info=True)
-        # A row that went back to the queue too often stops there.
-        OutboxMessage.objects.filter(state=State.QUEUED, attempts__gte=conf.max_attempts()).update(
-            state=State.FAILED)
-        record_sent_contacts(step_ids={row.step_id for row in rows})
+            connection.open()
+            for row in rows:
+                pacer.wait()
+                message = mail.email_message(row.rendered, to=row.to_email, message_id=row.message_id,
+                                             connection=connection)
+                try:
+                    connection.send_messages([message])
+                except Exception as exc:
+                    if _is_transient(exc):
+                        _release(token, exclude=sent_ids, error=str(exc))
+                        raise TransientSendError(str(exc)) from exc
+                    OutboxMessage.objects.filter(pk=row.pk, claim_token=token, state=State.SENDING).update(
+                        state=State.FAILED, last_error=str(exc)[:300])
+                    counts["failed"] += 1
+                    continue
+                _mark_sent(row.pk, token)
+                sent_ids.append(row.pk)
+        finally:
+            try:
+                connection.close()
+            except Exception:  # a dead connection cannot be closed politely; nothing is lost
+                logger.debug("closing the SMTP connection failed", exc_info=True)
+            # A row that went back to the queue too often stops there.
+            OutboxMessage.objects.filter(state=State.QUEUED, attempts__gte=conf.max_attempts()).update(
+                state=State.FAILED)
+            record_sent_contacts(step_ids={row.step_id for row in rows})
     counts["sent"] = len(sent_ids)
     return counts
 
