@@ -465,9 +465,10 @@ def address_key(address):
     return text
 
 
-_SMALL_KANA = str.maketrans("ァィゥェォッャュョヮヵヶ", "アイウエオツヤユヨワカケ")
+_SMALL_KANA = str.maketrans("ァィゥェォッャュョヮヵヶヂヅヲヴ", "アイウエオツヤユヨワカケジズオブ")
 
 
 def kana_compare_key(kana):
-    """kana_key with small kana as large ones: bank-transfer readings have only large kana (キヤノン for キャノン)."""
+    """kana_key with small kana as large ones (bank-transfer readings have only large kana: キヤノン for キャノン) and
+    the kana two spellings share as one (ヂ/ジ, ヅ/ズ, ヲ/オ, ヴ/ブ)."""
     return kana_key(kana).translate(_SMALL_KANA)

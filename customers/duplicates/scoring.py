@@ -109,8 +109,9 @@ def score_pair(a, b):
     has_kana = bool(a.kana_key and b.kana_key)
     kana = _similarity(a.kana_key, b.kana_key) if has_kana else None
     kana_same = kana is not None and kana >= 95
-    # People who differ in the reading are different people (family members share a surname and a home); for a
-    # company a reading a little off is a typo.
+    # People who differ in the reading are different people (family members share a surname and a home). For a
+    # company with the very same name a reading a little off is a typo (ニホン / ニッポン); a name that differs too
+    # needs the same reading (北斗精機 / 北斗精器), whatever the record's kind says (imports often leave it out).
     kana_conflict = kana is not None and kana < (95 if both_people else 80)
 
     if name >= 95:
@@ -119,13 +120,15 @@ def score_pair(a, b):
         reasons.append((NAME_SIMILAR, {"percent": name}))
     if kana_same and name < 100:
         reasons.append((SAME_READING, None))
-    elif kana_conflict and name >= 80:
+    elif kana is not None and not kana_same and name >= 80:
         reasons.append((READING_DIFFERS, None))
 
     if name >= 95 and not kana_conflict:
         identity = "same"
-    elif not kana_conflict and ((name >= (90 if both_people else 80)) or (name >= 50 and kana_same)):
-        identity = "similar"
+    elif kana_same and name >= 50:
+        identity = "similar"  # 北斗精機 / 北斗精器: a slip in the kanji, the reading right
+    elif kana is None and name >= (90 if both_people else 80):
+        identity = "similar"  # without both readings the name alone decides; with both, they must agree
     elif kana is None and name >= 60 and not both_people:
         identity = "unsure"
     else:

@@ -71,6 +71,19 @@ def test_family_members_at_one_address_are_not_duplicates():
     assert found_pairs() == set()
 
 
+def test_family_members_stay_apart_when_the_file_did_not_say_they_are_people():
+    common = {"phone": "045-111-2222", "postal": "220-0011", "address": "横浜市西区高島2-3-4"}
+    make("A", "佐々木 美智子", kana="ササキ ミチコ", **common)  # kind left at its default: company
+    make("B", "佐々木 美智代", kana="ササキ ミチヨ", **common)
+    assert found_pairs() == set()
+
+
+def test_one_company_whose_reading_was_typed_two_ways_is_one():
+    make("A", "日本建材株式会社", kana="ニホンケンザイ", phone="03-1111-2222")
+    make("B", "日本建材(株)", kana="ニッポンケンザイ", phone="03-1111-2222")
+    assert found_pairs() == {("A", "B")}
+
+
 @pytest.mark.parametrize(
     ("first", "second"),
     [("髙橋建設株式会社", "(株)高橋建設"), ("山﨑商店", "山崎商店"), ("齋藤工業㈱", "斉藤工業（株）"),
