@@ -38,6 +38,11 @@ def log(message):
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
+def check(condition, message):
+    if not condition:
+        sys.exit(f"benchmark result wrong: {message}")
+
+
 def timed(function, *args, **kwargs):
     started = time.perf_counter()
     result = function(*args, **kwargs)
@@ -73,7 +78,7 @@ def new_step(channel, customer_filter, limit):
                                        body=BODY)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO campaigns_campaigntarget (campaign_id, customer_id, in_control_group, due_on, "  # noqa: S608
+            f"INSERT INTO campaigns_campaigntarget (campaign_id, customer_id, in_control_group, due_on, "
             f"sequence_state, last_step_position, enrolled_at, left_reason) "
             f"SELECT %s, id, false, %s, 'active', 0, now(), '' FROM customers_customer "
             f"WHERE code LIKE 'B%%' AND {customer_filter} ORDER BY id LIMIT %s", [campaign.pk, today, limit])
@@ -96,7 +101,7 @@ def bench_queue_and_render(count):
     with transaction.atomic():
         queue_s, queued = timed(outbox.email_channel_handler, step=step,
                                 executions=StepExecution.objects.filter(step=step), now=timezone.now())
-    assert queued == count, queued
+    check(queued == count, f"queued {queued} of {count}")
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_outbox_floor")
         cursor.execute("CREATE UNLOGGED TABLE bench_outbox_floor (step_id bigint, campaign_id bigint, "
@@ -186,7 +191,8 @@ def bench_smtp(count):
                     return sent
 
         outbox_s, sent = timed(send_all)
-        assert sent == count and not OutboxMessage.objects.filter(step=step).exclude(state="sent").exists()
+        check(sent == count and not OutboxMessage.objects.filter(step=step).exclude(state="sent").exists(),
+              f"sent {sent} of {count}")
 
         message = EmailMultiAlternatives("春のご案内", "本文です。\n" * 100, to=["c1@example.jp"])
         message.attach_alternative("<p>" + "本文です。<br>\n" * 100 + "</p>", "text/html")
@@ -206,13 +212,12 @@ def bench_smtp(count):
 
 
 def bench_letters(count):
+    from django.utils import timezone
     from weasyprint import HTML
 
     from campaigns.channels import channel_handler
     from campaigns.delivery import letters
     from campaigns.models import LetterBatch, StepExecution
-
-    from django.utils import timezone
 
     step = new_step("dm", "has_dm_consent", count)
     channel_handler("dm")(step=step, executions=StepExecution.objects.filter(step=step), now=timezone.now())
@@ -221,7 +226,7 @@ def bench_letters(count):
     log(f"letters: {count:,} to PDF")
     letters_s, _ = timed(letters.letter_batch_render_run, batch_id=batch.pk)
     batch.refresh_from_db()
-    assert batch.state == "ready" and batch.letters_count == count, (batch.state, batch.letters_count)
+    check(batch.state == "ready" and batch.letters_count == count, f"{batch.state}: {batch.letters_count} letters")
     page = ("<section style='page-break-after: always'><p>〒100-0005 東京都千代田区丸の内1-1-1</p>"
             "<p>株式会社サンプル 御中</p><p>" + BODY.replace("\n", "<br>") + "</p></section>")
     html = ("<html lang='ja'><head><style>@page { size: A4; margin: 20mm } html { font-family: 'Noto Sans CJK JP' }"
