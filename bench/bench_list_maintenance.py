@@ -48,6 +48,29 @@ def rolled_back(fn):
         return elapsed
 
 
+def fill(customers):
+    """bench.campaign_data's data set; its touchpoints are written here first with bound parameters (its own
+    statement runs without parameters, where psycopg leaves the "%%" of its modulo as is)."""
+    from django.db import connection
+
+    from bench import campaign_data
+    from bench.bench_dormant_list import fill as fill_customers_and_verdicts
+
+    fill_customers_and_verdicts(customers)
+    with connection.cursor() as cursor:
+        if not campaign_data._done(cursor, "campaign_touchpoints"):
+            campaign_data.log("touchpoints: 2 per customer over the last 200 days")
+            cursor.execute(
+                """
+                INSERT INTO customers_touchpoint (customer_id, occurred_at, department, channel, summary, created_at)
+                SELECT c.id, now() - ((c.id * 13 + k * 7) %% %(days)s) * interval '1 day', 'sales',
+                       (ARRAY['email', 'letter', 'phone'])[1 + (c.id + k) %% 3], 'bench', now()
+                FROM customers_customer c CROSS JOIN generate_series(1, 2) k WHERE c.code LIKE 'B%%'
+                """, {"days": 200})
+            campaign_data._mark(cursor, "campaign_touchpoints")
+    campaign_data.fill(customers)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dsn", required=True)
@@ -62,7 +85,6 @@ def main(argv=None):
     from django.contrib.auth import get_user_model
     from django.db import connection
 
-    from bench import campaign_data
     from crm.roles import Role
     from customers.maintenance.completeness import completeness_expression, list_completeness
     from customers.maintenance.merge import customer_merge, customer_merge_undo
@@ -73,7 +95,7 @@ def main(argv=None):
     if not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
         sys.exit("needs PostgreSQL")
     settings.DEBUG = False
-    campaign_data.fill(args.customers)
+    fill(args.customers)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     maintainer, _created = get_user_model().objects.get_or_create(

@@ -4,17 +4,19 @@ and for a whole list (the average, and how many records have each field), in one
 list_completeness(queryset=None) is the selector the dashboard and the worklist page call;
 customer_completeness(customer) is the card's figure for one record.
 """
+from django.db import transaction
 from django.db.models import Avg, Case, Count, Exists, FloatField, IntegerField, OuterRef, Q, Value, When
 from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Contact, Customer
 
-from .worklists import live_customers
+from .worklists import live_customers, without_jit
 
 
 def _has_contact_person():
-    # A person is his own contact; a company needs at least one active contact person.
+    # A person is his own contact; a company needs at least one active contact person (EXISTS: one index probe per
+    # customer, never a rescan; see worklists.py).
     return Q(kind=Customer.Kind.PERSON) | Q(Exists(Contact.objects.filter(customer_id=OuterRef("pk"), is_active=True)))
 
 
@@ -47,10 +49,12 @@ def completeness_expression():
     return Cast(filled, FloatField()) * Value(100.0) / Value(float(len(COMPLETENESS_FIELDS)))
 
 
+@transaction.atomic
 def list_completeness(queryset=None):
     """{"score": average 0–100, "total": n, "complete": n at 100, "fields": [{key, label, filled, percent}]} of
     the live customers (or of `queryset`), in one query."""
     queryset = live_customers() if queryset is None else queryset
+    without_jit()
     conditions = _conditions()
     aggregates = {f"filled_{key}": Count("pk", filter=condition) for key, _label, condition in conditions}
     row = queryset.order_by().annotate(score=completeness_expression()).aggregate(
