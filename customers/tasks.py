@@ -93,3 +93,12 @@ def evaluate_review_rules():
 
     flagged = review_rules_evaluate()
     return {str(rule_id): n for rule_id, n in flagged.items()}
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, expires=6 * 3600)
+def find_duplicates():
+    """The duplicate search behind the review queue (the queue's "Search again" button; schedule it nightly with
+    django-celery-beat if wanted). Idempotent: a run replaces the stored candidates, decided pairs are never stored."""
+    from customers.duplicates.services import duplicates_refresh
+
+    return duplicates_refresh()

@@ -1,6 +1,8 @@
 """The review queue's state: the stored candidates of the last run, and the maintainer's decisions on pairs.
 
 duplicates_store(*, matches) -> int        replace the stored candidates by a run's matches (the command, the task)
+duplicates_refresh() -> int                run the engine and store its matches (the task)
+duplicates_refresh_request(*, by)          queue that task (the queue's "Search again")
 duplicate_pair_reject(*, a, b, by)         "not a duplicate": remembered, never proposed again
 duplicate_pair_accept(*, a, b, by)         "a duplicate": remembered; the merge itself is the merge service's
 """
@@ -31,6 +33,23 @@ def duplicates_store(*, matches):
     )
     created = DuplicateCandidate.objects.bulk_create(rows, batch_size=STORE_BATCH)
     return len(created)
+
+
+def duplicates_refresh(*, min_score=None):
+    """Run the engine over all customers and store its matches as the queue; returns how many. Two runs at once
+    would only both replace the queue, each whole (duplicates_store is one transaction)."""
+    from .engine import find_duplicates
+    from .scoring import DUPLICATE_SCORE
+
+    return duplicates_store(matches=find_duplicates(min_score=DUPLICATE_SCORE if min_score is None else min_score))
+
+
+def duplicates_refresh_request(*, by):
+    """The maintainer asks for a new search: queued after commit (run in the request without a broker)."""
+    from customers.tasks import find_duplicates
+
+    require(by, "customers.merge")
+    transaction.on_commit(find_duplicates.delay)
 
 
 def _decide(*, a, b, by, decision):

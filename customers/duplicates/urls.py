@@ -5,6 +5,7 @@ from . import views
 
 urlpatterns = [
     path("", views.duplicate_queue, name="duplicate_queue"),
+    path("search/", views.duplicate_search, name="duplicate_search"),
     path("<int:pk>/reject/", views.duplicate_reject, name="duplicate_reject"),
     path("<int:pk>/accept/", views.duplicate_accept, name="duplicate_accept"),
 ]

@@ -46,7 +46,17 @@ def duplicate_queue(request):
     for candidate in page.object_list:
         candidate.reason_texts = [reason_text(reason) for reason in candidate.reasons]
         candidate.merge_url = merge_wizard_url(candidate)
-    return render(request, "customers/duplicates/queue.html", {"page": page, "paginator": paginator})
+    last_run = DuplicateCandidate.objects.order_by("-found_at").values_list("found_at", flat=True).first()
+    return render(request, "customers/duplicates/queue.html", {"page": page, "paginator": paginator,
+                                                               "last_run": last_run})  # fmt: skip
+
+
+@require_POST
+def duplicate_search(request):
+    require(request.user, "customers.merge")
+    services.duplicates_refresh_request(by=request.user)
+    messages.info(request, _("The duplicate search is running. Reload this page in a minute to see its pairs."))
+    return redirect("customers:duplicate_queue")
 
 
 def _candidate(pk):

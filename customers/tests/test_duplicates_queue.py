@@ -140,3 +140,17 @@ class TestCommand:
         path = tmp_path / "duplicates.csv"
         call_command("find_duplicates", export=str(path), stderr=io.StringIO())
         assert "'=1+1" in path.read_text(encoding="utf-8-sig")
+
+
+class TestSearchAgain:
+    def test_a_maintainer_starts_a_new_search_which_refills_the_queue(self, client_for, maintainer, pair,
+                                                                      django_capture_on_commit_callbacks):  # fmt: skip
+        DuplicateCandidate.objects.all().delete()
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client_for(maintainer).post(reverse("customers:duplicate_search"))
+        assert response.status_code == 302
+        assert DuplicateCandidate.objects.filter(customer_a=pair[0], customer_b=pair[1]).exists()
+
+    def test_a_rep_may_not(self, client_for, rep, pair):
+        response = client_for(rep).post(reverse("customers:duplicate_search"))
+        assert response.status_code == 403
