@@ -4,7 +4,6 @@ duplicates_store(*, matches) -> int        replace the stored candidates by a ru
 duplicates_refresh() -> int                run the engine and store its matches (the task)
 duplicates_refresh_request(*, by)          queue that task (the queue's "Search again")
 duplicate_pair_reject(*, a, b, by)         "not a duplicate": remembered, never proposed again
-duplicate_pair_accept(*, a, b, by)         "a duplicate": remembered; the merge itself is the merge service's
 """
 from django.db import transaction
 from django.utils import timezone
@@ -73,9 +72,3 @@ def duplicate_pair_reject(*, a, b, by):
     """The maintainer says these two are different customers: the pair leaves the queue and no later run proposes
     it again. Returns the DuplicatePairDecision."""
     return _decide(a=a, b=b, by=by, decision=DuplicatePairDecision.Decision.REJECTED)
-
-
-@transaction.atomic
-def duplicate_pair_accept(*, a, b, by):
-    """The maintainer confirmed the pair (the merge service then folds one into the other). Returns the decision."""
-    return _decide(a=a, b=b, by=by, decision=DuplicatePairDecision.Decision.ACCEPTED)

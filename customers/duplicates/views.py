@@ -75,7 +75,8 @@ def duplicate_reject(request, pk):
 
 @require_POST
 def duplicate_accept(request, pk):
-    """Confirmed: remembered, then on to the merge wizard to choose the surviving record and values."""
+    """On to the merge wizard to choose the surviving record and values. Nothing is recorded here: a wizard left
+    without merging leaves the pair in the queue, a merge takes it out (one record is merged away)."""
     require(request.user, "customers.merge")
     candidate = _candidate(pk)
     if candidate.customer_a.merged_into_id or candidate.customer_b.merged_into_id:
@@ -83,7 +84,6 @@ def duplicate_accept(request, pk):
     url = merge_wizard_url(candidate)
     if url is None:
         raise PermissionDenied(_("The merge wizard is not available."))
-    services.duplicate_pair_accept(a=candidate.customer_a, b=candidate.customer_b, by=request.user)
     return redirect(url)
 
 

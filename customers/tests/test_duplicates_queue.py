@@ -96,7 +96,7 @@ class TestAccept:
         assert response.status_code == 302
         assert response.url == (reverse("customers:list")
                                 + f"?survivor={queued.customer_a_id}&duplicate={queued.customer_b_id}")  # fmt: skip
-        assert DuplicatePairDecision.objects.get().decision == "accepted"
+        assert not DuplicatePairDecision.objects.exists()  # the merge takes the pair out, not the button
 
     def test_the_queue_leads_to_the_list_maintenance_merge_wizard(self, client_for, maintainer, queued):
         response = client_for(maintainer).post(reverse("customers:duplicate_accept", args=[queued.pk]))
@@ -154,3 +154,14 @@ class TestSearchAgain:
     def test_a_rep_may_not(self, client_for, rep, pair):
         response = client_for(rep).post(reverse("customers:duplicate_search"))
         assert response.status_code == 403
+
+
+def test_a_merge_takes_the_pair_out_of_the_queue_and_its_undo_lets_a_later_run_propose_it_again(client_for, maintainer,
+                                                                                                pair, queued):  # fmt: skip
+    from customers.maintenance.merge import customer_merge, customer_merge_undo
+
+    merge = customer_merge(survivor=pair[0], duplicate=pair[1], chosen_fields=None, by=maintainer)
+    response = client_for(maintainer).get(reverse("customers:duplicate_queue"))
+    assert b'data-testid="duplicate-queue-empty"' in response.content
+    customer_merge_undo(merge=merge, by=maintainer)
+    assert [(m.a.code, m.b.code) for m in engine.find_duplicates()] == [("C0001", "C0002")]
