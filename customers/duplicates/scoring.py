@@ -125,8 +125,9 @@ def score_pair(a, b):
 
     if name >= 95 and not kana_conflict:
         identity = "same"
-    elif kana_same and name >= 50:
-        identity = "similar"  # 北斗精機 / 北斗精器: a slip in the kanji, the reading right
+    elif kana_same and (name >= 50 or len(a.kana_key) >= 4):
+        # 北斗精機 / 北斗精器: a slip in the kanji, the reading right; サトウ工業 / 佐藤工業: one name half in kana.
+        identity = "similar"
     elif kana is None and name >= (90 if both_people else 80):
         identity = "similar"  # without both readings the name alone decides; with both, they must agree
     elif kana is None and name >= 60 and not both_people:

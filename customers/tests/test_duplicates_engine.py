@@ -78,6 +78,13 @@ def test_family_members_stay_apart_when_the_file_did_not_say_they_are_people():
     assert found_pairs() == set()
 
 
+def test_a_name_written_half_in_kana_is_found_by_its_reading_and_address():
+    make("A", "佐藤工業株式会社", kana="サトウコウギョウ", postal="100-0001", address="東京都千代田区千代田1-1")
+    make("B", "サトウ工業", kana="サトウコウギョウ", postal="100-0001", address="千代田区千代田1丁目1番")
+    make("C", "サトウ工業", kana="サトウコウギョウ", postal="530-0001", address="大阪府大阪市北区梅田2-5-25")
+    assert found_pairs() == {("A", "B")}
+
+
 def test_one_company_whose_reading_was_typed_two_ways_is_one():
     make("A", "日本建材株式会社", kana="ニホンケンザイ", phone="03-1111-2222")
     make("B", "日本建材(株)", kana="ニッポンケンザイ", phone="03-1111-2222")
