@@ -167,8 +167,10 @@ def _render_claim(token):
 def _mark_sent(pk, token):
     """Its own statement, committed at once (no transaction is open around the send loop): a worker killed after
     this never sends the row again."""
-    OutboxMessage.objects.filter(pk=pk, claim_token=token, state=State.SENDING).update(
-        state=State.SENT, sent_at=timezone.now(), last_error="")
+    # One plain statement: this runs once per message, and the ORM's query building costs more than the UPDATE.
+    sql.execute(f"UPDATE {sql.table(OutboxMessage)} SET state = %s, sent_at = %s, last_error = '' "  # noqa: S608
+                f"WHERE id = %s AND claim_token = %s AND state = %s",
+                (State.SENT, timezone.now(), pk, token, State.SENDING))
 
 
 class _NoFlushWait:
