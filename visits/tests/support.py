@@ -27,3 +27,11 @@ def customer(name="顧客", *, rep=None, key=False, status=None, priority=None, 
 def at(day, hour=10, minute=0):
     """An aware datetime on a Tokyo day."""
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
+
+
+def visit_settings(**values):
+    """The settings row with the defaults and `values` (a row may be left by a transactional test's scan)."""
+    from visits.models import VisitSettings
+
+    defaults = {f.name: f.default for f in VisitSettings._meta.concrete_fields if f.name not in ("id", "updated_at")}
+    return VisitSettings.objects.update_or_create(pk=1, defaults={**defaults, **values})[0]

@@ -11,7 +11,7 @@ from crm.dormancy.tests.dormancy_support import AS_OF, ago, buy, make_customer
 from visits import pipeline
 from visits.models import VisitSettings, VisitTask
 
-from .support import customer
+from .support import customer, visit_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ class TestNightlyStep:
         assert STEPS.index(pipeline.nightly_visit_tasks) > [s.__name__ for s in STEPS].index("record_changes")
 
     def test_it_gives_a_newly_dormant_key_account_a_visit_and_runs_once(self, rep, other_rep):
-        VisitSettings.objects.create(pk=1, top_dormant_per_rep=0)
+        visit_settings(top_dormant_per_rep=0)
         key = make_customer("山田建材", is_key_account=True, rep=rep)
         buy(key, ago(200), 50_000)
         plain = make_customer("小林工務店", rep=other_rep)
@@ -69,7 +69,7 @@ class TestTopDormantPerRep:
 
     def test_it_hands_each_rep_his_n_highest_priority_dormant_customers(self, rep, other_rep):
         self.setup_rows(rep, other_rep)
-        settings_row = VisitSettings.objects.create(pk=1, top_dormant_per_rep=2)
+        settings_row = visit_settings(top_dormant_per_rep=2)
         made = pipeline.create_top_dormant_tasks(as_of=AS_OF, settings_row=settings_row, now=timezone.now())
         assert made == 4
         assert open_tasks() == [("A2", "rep1", "phone", "nightly"), ("A3", "rep1", "phone", "nightly"),
@@ -78,14 +78,14 @@ class TestTopDormantPerRep:
 
     def test_a_rerun_creates_nothing_new(self, rep, other_rep):
         self.setup_rows(rep, other_rep)
-        settings_row = VisitSettings.objects.create(pk=1, top_dormant_per_rep=2)
+        settings_row = visit_settings(top_dormant_per_rep=2)
         pipeline.create_top_dormant_tasks(as_of=AS_OF, settings_row=settings_row, now=timezone.now())
         assert pipeline.create_top_dormant_tasks(as_of=AS_OF, settings_row=settings_row, now=timezone.now()) == 0
         assert VisitTask.objects.count() == 4
 
     def test_a_task_just_closed_lets_the_next_customer_in(self, rep, other_rep):
         self.setup_rows(rep, other_rep)
-        settings_row = VisitSettings.objects.create(pk=1, top_dormant_per_rep=2)
+        settings_row = visit_settings(top_dormant_per_rep=2)
         pipeline.create_top_dormant_tasks(as_of=AS_OF, settings_row=settings_row, now=timezone.now())
         VisitTask.objects.filter(customer__name="A3").update(state="done", closed_at=timezone.now())
         assert pipeline.create_top_dormant_tasks(as_of=AS_OF, settings_row=settings_row, now=timezone.now()) == 1
@@ -93,19 +93,19 @@ class TestTopDormantPerRep:
 
     def test_a_key_account_in_the_top_n_gets_a_visit_not_a_call(self, rep):
         customer("大口", rep=rep, key=True, status="dormant", priority=90.0)
-        settings_row = VisitSettings.objects.create(pk=1, top_dormant_per_rep=1)
+        settings_row = visit_settings(top_dormant_per_rep=1)
         pipeline.create_top_dormant_tasks(as_of=AS_OF, settings_row=settings_row, now=timezone.now())
         assert open_tasks() == [("大口", "rep1", "visit", "nightly")]
 
     def test_an_existing_open_task_of_the_same_purpose_is_kept(self, rep):
         c = customer("既存", rep=rep, status="dormant", priority=90.0)
         VisitTask.objects.create(customer=c, assigned_to=rep, due_on=AS_OF, source="manual", note="手動")
-        settings_row = VisitSettings.objects.create(pk=1, top_dormant_per_rep=5)
+        settings_row = visit_settings(top_dormant_per_rep=5)
         assert pipeline.create_top_dormant_tasks(as_of=AS_OF, settings_row=settings_row, now=timezone.now()) == 0
         assert VisitTask.objects.get().source == "manual"
 
     def test_the_whole_scan_twice_makes_the_same_tasks(self, rep, other_rep):
-        VisitSettings.objects.create(pk=1, top_dormant_per_rep=1)
+        visit_settings(top_dormant_per_rep=1)
         for k, who in enumerate([rep, rep, other_rep]):
             c = make_customer(f"休眠{k}", rep=who, is_key_account=k == 0)
             buy(c, ago(200 + k), 30_000)
@@ -199,7 +199,7 @@ def test_two_runs_at_the_same_time_make_each_task_once(rep, other_rep):
     for k in range(6):
         customer(f"A{k}", rep=rep, status="dormant", priority=float(k))
         customer(f"B{k}", rep=other_rep, status="dormant", priority=float(k))
-    settings_row = VisitSettings.objects.create(pk=1, top_dormant_per_rep=3)
+    settings_row = visit_settings(top_dormant_per_rep=3)
     inside, made, errors = threading.Barrier(2), [], []
 
     def run():
