@@ -6,7 +6,8 @@ An entity is a company or a person; a duplicate is the same entity typed again w
 written another way or left out (株式会社, (株), ㈱, （株）, カ) in the reading …), full/half width, half-width kana,
 spaces, long vowel typed as a hyphen, old kanji forms (髙, 﨑, 齋/斉, 邊, 澤, 濱), the address with 丁目/番/号 or
 hyphens, kanji block numbers, no prefecture, the phone as +81, with brackets or in full width, another line of the
-same company, a one-character slip in the name with the reading right (北斗精機 / 北斗精器), fields left empty.
+same company, a one-character slip in the name with the reading right (北斗精機 / 北斗精器), the surname or brand
+written in kana (サトウ工業 / 佐藤工業), a building and room after the address, fields left empty.
 Hard negatives: the same company name in another town (namesakes), another company in the same building, family
 members at one address sharing the home phone, namesake people elsewhere.
 """
@@ -83,6 +84,7 @@ class Generator:
         self.mailboxes += 1
         romaji = f"c{self.mailboxes}"
         return {"kind": "company", "core": first[0] + trade[0], "core_kana": first[1] + trade[1], "form": form,
+                "first": first,
                 "form_first": self.random.random() < 0.7, "place": place, "phone": self.phone(place["area"]),
                 "mobile": "", "email": f"info@{romaji}.example.jp" if self.random.random() < 0.7 else ""}  # fmt: skip
 
@@ -106,6 +108,8 @@ class Generator:
             slips = [ch for ch in core if ch in SLIPS]
             if slips:
                 core = core.replace(slips[0], SLIPS[slips[0]], 1)
+        if "kana_core" in variants and "first" in entity:  # the surname or brand written in its reading
+            core = core.replace(entity["first"][0], entity["first"][1], 1)
         if "old_kanji" in variants:
             for new, old in OLD_FORMS.items():
                 core = core.replace(new, old)
@@ -143,6 +147,9 @@ class Generator:
         address = place["prefecture"] + place["town"] + street
         if "no_prefecture" in variants:
             address = place["town"] + street
+        if "building" in variants:
+            address += self.random.choice(["", " "]) + self.random.choice(Address.building_names) + \
+                f"{self.random.randint(1, 9)}0{self.random.randint(1, 9)}"
         if "width" in variants:
             address = jaconv.h2z(address, ascii=True, digit=True)
         postal = place["postal"]
@@ -171,7 +178,7 @@ class Generator:
 
     VARIANTS = ["legal_form", "kana_form", "width", "hiragana", "spaces", "long_vowel", "old_kanji", "blocks",
                 "no_prefecture", "phone_format", "email_case", "slip", "other_line", "no_kana", "no_postal",
-                "no_email", "no_phone", "kana_name"]  # fmt: skip
+                "no_email", "no_phone", "kana_name", "kana_core", "building"]  # fmt: skip
     # At most one of these per copy: a copy missing all of its contact details is a guess, not a duplicate.
     LOSSY = {"other_line", "no_phone", "no_email", "no_postal", "no_kana", "slip", "kana_name"}
 
@@ -184,6 +191,8 @@ class Generator:
             chosen -= {"legal_form", "kana_form", "spaces"}
         else:
             chosen.discard("kana_name")
+        if entity["kind"] == "person":
+            chosen.discard("kana_core")
         return chosen or {"width"}
 
 

@@ -79,6 +79,26 @@ def _is_kana(text):
     return bool(text) and _KANA_RE.fullmatch(text) is not None
 
 
+_KANA_RUN_RE = re.compile("^([\u30a1-\u30fcー]{2,})(.+)$|^(.+?)([\u30a1-\u30fcー]{2,})$")
+
+
+def _part_in_kana(one, other):
+    """サカモト物流 against 坂本物流 read サカモトブツリュウ: one's kana head (or tail) is the other's reading's head (tail)
+    and the rest of the names is the same. Their similarity then, or 0."""
+    if not other.kana_key:
+        return 0
+    match = _KANA_RUN_RE.match(one.name_key)
+    if match is None:
+        return 0
+    kana_head, rest, head, kana_tail = match.groups()
+    small = normalize._SMALL_KANA  # readings are compared with small kana as large ones
+    if kana_head and other.name_key.endswith(rest) and other.kana_key.startswith(kana_head.translate(small)):
+        return 90
+    if kana_tail and other.name_key.startswith(head) and other.kana_key.endswith(kana_tail.translate(small)):
+        return 90
+    return 0
+
+
 def _similarity(a, b):
     return round(Indel.normalized_similarity(a, b) * 100)
 
@@ -106,6 +126,8 @@ def score_pair(a, b):
         as_kana = jaconv.hira2kata(one.name_key)
         if other.kana_key and _is_kana(as_kana):
             name = max(name, _similarity(as_kana.translate(normalize._SMALL_KANA), other.kana_key))
+        elif name < 90 and other.kana_key:
+            name = max(name, _part_in_kana(one, other))
     has_kana = bool(a.kana_key and b.kana_key)
     kana = _similarity(a.kana_key, b.kana_key) if has_kana else None
     kana_same = kana is not None and kana >= 95

@@ -85,6 +85,13 @@ def test_a_name_written_half_in_kana_is_found_by_its_reading_and_address():
     assert found_pairs() == {("A", "B")}
 
 
+@pytest.mark.parametrize("kana", ["キョウワデンキ", ""])
+def test_a_name_with_its_first_part_in_kana_meets_the_name_in_kanji_by_the_reading(kana):
+    make("A", "協和電機株式会社", kana="キョウワデンキ", phone="03-0847-4907", address="横浜市緑区箪笥町9-2-20")
+    make("B", "キョウワ電機", kana=kana, phone="03-0847-4907", address="横浜市緑区箪笥町9-2-20 クレスト901")
+    assert found_pairs() == {("A", "B")}
+
+
 def test_one_company_whose_reading_was_typed_two_ways_is_one():
     make("A", "日本建材株式会社", kana="ニホンケンザイ", phone="03-1111-2222")
     make("B", "日本建材(株)", kana="ニッポンケンザイ", phone="03-1111-2222")
