@@ -5,7 +5,7 @@ list_completeness(queryset=None) is the selector the dashboard and the worklist 
 customer_completeness(customer) is the card's figure for one record.
 """
 from django.db import transaction
-from django.db.models import Avg, Case, Count, Exists, FloatField, IntegerField, OuterRef, Q, Value, When
+from django.db.models import Case, Count, Exists, FloatField, IntegerField, OuterRef, Q, Value, When
 from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
@@ -52,21 +52,32 @@ def completeness_expression():
 @transaction.atomic
 def list_completeness(queryset=None):
     """{"score": average 0–100, "total": n, "complete": n at 100, "fields": [{key, label, filled, percent}]} of
-    the live customers (or of `queryset`), in one query."""
-    queryset = live_customers() if queryset is None else queryset
+    the live customers (or of `queryset`).
+
+    Two queries: one aggregate over the row's own fields, and one count of the records with a contact person (its
+    subquery in WHERE is a hash semi-join; inside the aggregate it would run once per customer, 2× slower). The
+    average is the filled fields over all records and fields, which is the mean of the per-record scores.
+    """
+    queryset = (live_customers() if queryset is None else queryset).order_by()
     without_jit()
-    conditions = _conditions()
-    aggregates = {f"filled_{key}": Count("pk", filter=condition) for key, _label, condition in conditions}
-    row = queryset.order_by().annotate(score=completeness_expression()).aggregate(
-        total=Count("pk"), average=Avg("score"), complete=Count("pk", filter=Q(score__gte=100.0)), **aggregates)
+    row_fields = [(key, condition) for key, _label, condition in COMPLETENESS_FIELDS if condition is not None]
+    all_row_fields = Q()
+    for _key, condition in row_fields:
+        all_row_fields &= condition
+    row = queryset.aggregate(total=Count("pk"), rows_complete=Count("pk", filter=all_row_fields),
+                             **{f"filled_{key}": Count("pk", filter=condition) for key, condition in row_fields})
+    with_contact = queryset.filter(_has_contact_person()).aggregate(
+        n=Count("pk"), complete=Count("pk", filter=all_row_fields))
+    row["filled_contact"] = with_contact["n"]
     total = row["total"] or 0
+    filled = sum(row[f"filled_{key}"] or 0 for key, _label, _condition in COMPLETENESS_FIELDS)
     return {
-        "score": round(row["average"] or 0.0, 1) if total else None,
+        "score": round(100.0 * filled / (total * len(COMPLETENESS_FIELDS)), 1) if total else None,
         "total": total,
-        "complete": row["complete"] or 0,
+        "complete": with_contact["complete"] or 0,
         "fields": [{"key": key, "label": label, "filled": row[f"filled_{key}"] or 0,
                     "percent": round(100.0 * (row[f"filled_{key}"] or 0) / total, 1) if total else None}
-                   for key, label, _condition in conditions],
+                   for key, label, _condition in COMPLETENESS_FIELDS],
     }
 
 

@@ -204,3 +204,14 @@ def test_the_command_and_the_task_evaluate_the_active_rules():
         call_command("evaluate_review_rules", "--defaults", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert ReviewFlag.objects.count() == 1
     assert ReviewRule.objects.filter(kind=ReviewRule.Kind.PROSPECT_NO_CONTACT).exists()
+
+
+def test_list_completeness_is_the_mean_of_the_records_scores(rep):
+    people = [complete(assigned_rep=rep), complete(email="", source=""), complete(industry="")]
+    company = complete(kind=Customer.Kind.COMPANY)  # no contact person yet
+    ContactFactory(customer=complete(kind=Customer.Kind.COMPANY))
+    records = Customer.objects.filter(pk__in=[c.pk for c in people] + [company.pk])
+    scores = [customer_completeness(c)["score"] for c in records]
+    result = list_completeness(records)
+    assert result["score"] == pytest.approx(sum(scores) / len(scores), abs=0.1)
+    assert result["complete"] == sum(1 for score in scores if score == 100.0) == 1
