@@ -103,6 +103,9 @@ def _similarity(a, b):
     return round(Indel.normalized_similarity(a, b) * 100)
 
 
+_HOUSE_NUMBER_RE = re.compile(r"\d+(?:-\d+)*(?=\D*$)")  # the last run of block numbers
+
+
 def _address_similarity(a, b):
     """100 when equal, 95 when one is the other with its city left out (函館市若松町9-19 / 若松町9-19)."""
     if a == b:
@@ -113,6 +116,12 @@ def _address_similarity(a, b):
     # The building left off one of them (千代田1-1 / 千代田1-1山田ビル5f): the street, number and all, is the same.
     if len(shorter) >= 6 and shorter[-1].isdigit() and longer.startswith(shorter) and not longer[len(shorter)].isdigit():
         return 92
+    # Another house number in the same street is another place (本町1-2-3 / 本町4-5-6 read 70 % alike as text).
+    number_a, number_b = _HOUSE_NUMBER_RE.search(a), _HOUSE_NUMBER_RE.search(b)
+    if number_a and number_b:
+        number_a, number_b = number_a.group(), number_b.group()
+        if not (number_a.startswith(number_b) or number_b.startswith(number_a)):
+            return min(50, _similarity(a, b))
     return _similarity(a, b)
 
 

@@ -57,6 +57,12 @@ def test_companies_sharing_a_common_name_in_different_places_are_not_duplicates(
     assert found_pairs(min_score=0)  # they were compared (blocked by name), and scored low
 
 
+def test_namesakes_in_one_town_at_other_house_numbers_are_not_duplicates():
+    make("A", "丸一商店", phone="0138-22-1111", postal="040-0063", address="北海道函館市若松町9-19")
+    make("B", "丸一商店", phone="0138-22-2222", postal="040-0063", address="函館市若松町12-3")
+    assert found_pairs() == set()
+
+
 def test_two_companies_in_one_building_are_not_duplicates():
     make("A", "山田建材株式会社", kana="ヤマダケンザイ", phone="03-1111-2222", postal="100-0001", address="東京都千代田区千代田1-1")
     make("B", "山田建設株式会社", kana="ヤマダケンセツ", phone="03-1111-3333", postal="100-0001", address="東京都千代田区千代田1-1")
