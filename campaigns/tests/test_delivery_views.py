@@ -69,3 +69,18 @@ def test_an_esp_bounce_or_complaint_suppresses_the_address():
         anymail_tracking_received(None, event=SimpleNamespace(event_type=kind, recipient=address), esp_name="SES")
     assert dict(EmailSuppression.objects.values_list("email_key", "reason")) == {
         "a@example.jp": "bounce", "b@example.jp": "complaint"}
+
+
+def test_the_bounce_mailbox_command_suppresses_hard_bounces_only(tmp_path):
+    from django.core.management import call_command
+
+    def dsn(address, status):
+        return (f"From: MAILER-DAEMON@example.jp\r\nSubject: Undelivered\r\nMIME-Version: 1.0\r\n"
+                f"Content-Type: multipart/report; report-type=delivery-status; boundary=B\r\n\r\n"
+                f"--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.jp\r\n\r\n"
+                f"Final-Recipient: rfc822; {address}\r\nAction: failed\r\nStatus: {status}\r\n\r\n--B--\r\n").encode()
+
+    (tmp_path / "1.eml").write_bytes(dsn("gone@example.jp", "5.1.1"))
+    (tmp_path / "2.eml").write_bytes(dsn("full@example.jp", "4.2.2"))
+    call_command("delivery_bounces", str(tmp_path))
+    assert list(EmailSuppression.objects.values_list("email_key", flat=True)) == ["gone@example.jp"]
