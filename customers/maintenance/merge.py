@@ -13,6 +13,8 @@ customer_merge_undo(*, merge, by) -> CustomerMerge
 
 Both need customers.merge (maintainer, admin). Each relation is a handful of set-based statements.
 """
+import datetime
+
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, UniqueConstraint
 from django.utils import timezone
@@ -206,7 +208,7 @@ def _summary_as_of(snapshot):
         if entry["model"] == label:
             for row in entry["removed"]:
                 if row["fields"].get("as_of"):
-                    return timezone.datetime.fromisoformat(row["fields"]["as_of"]).date()
+                    return datetime.date.fromisoformat(row["fields"]["as_of"][:10])
     return None
 
 
