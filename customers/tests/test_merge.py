@@ -78,6 +78,11 @@ def pair(db):
     dup_target = CampaignTarget.objects.create(campaign=both, customer=duplicate, due_on=TODAY)
     StepExecution.objects.create(step=step, campaign=both, target=dup_target, customer=duplicate, due_on=TODAY)
     CampaignTarget.objects.create(campaign=only, customer=duplicate, due_on=TODAY)
+    from visits.models import VisitTask
+
+    VisitTask.objects.create(customer=survivor, due_on=TODAY)  # open, one per purpose: collides with the next
+    VisitTask.objects.create(customer=duplicate, due_on=TODAY)
+    VisitTask.objects.create(customer=duplicate, due_on=TODAY, state="done")
     earlier = CustomerFactory(name="北斗精機 旧")
     Customer.objects.filter(pk=earlier.pk).update(merged_into=duplicate)
     return survivor, duplicate
@@ -106,6 +111,9 @@ def test_it_moves_every_related_row_to_the_survivor(pair, maintainer):
     assert CampaignTarget.objects.filter(customer=survivor).count() == 2
     assert not StepExecution.objects.exists()
     assert ReviewFlag.objects.filter(customer=survivor).count() == 1
+    from visits.models import VisitTask
+
+    assert sorted(VisitTask.objects.filter(customer=survivor).values_list("state", flat=True)) == ["done", "open"]
     assert Customer.objects.get(name="北斗精機 旧").merged_into_id == survivor.pk
     assert duplicate.merged_into_id == survivor.pk
     assert merge.state == CustomerMerge.State.DONE
