@@ -470,5 +470,12 @@ _SMALL_KANA = str.maketrans("ァィゥェォッャュョヮヵヶヂヅヲヴ", 
 
 def kana_compare_key(kana):
     """kana_key with small kana as large ones (bank-transfer readings have only large kana: キヤノン for キャノン) and
-    the kana two spellings share as one (ヂ/ジ, ヅ/ズ, ヲ/オ, ヴ/ブ)."""
-    return kana_key(kana).translate(_SMALL_KANA)
+    the kana two spellings share as one (ヂ/ジ, ヅ/ズ, ヲ/オ, ヴ/ブ). Repeated until stable: a large kana can take a
+    voiced mark NFKC joins (ヶ゛ -> ゲ) or close up a legal form (ヵ) -> カ))."""
+    text = kana
+    for _ in range(8):
+        key = kana_key(text).translate(_SMALL_KANA)
+        if key == text:
+            break
+        text = key
+    return text

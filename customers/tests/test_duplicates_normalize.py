@@ -40,6 +40,8 @@ def test_address_key_of_an_address_key_is_itself(text):
 
 @settings(max_examples=300)
 @given(MIXED)
+@example("ヶﾞ")
+@example("ヵ)ヤマダ")
 def test_the_other_keys_of_their_keys_are_themselves(text):
     for function in (normalize.kana_key, normalize.kana_compare_key, normalize.email_key, normalize.postal_key,
                      normalize.phone_key):  # fmt: skip

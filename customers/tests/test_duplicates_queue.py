@@ -143,8 +143,11 @@ class TestCommand:
 
 
 class TestSearchAgain:
-    def test_a_maintainer_starts_a_new_search_which_refills_the_queue(self, client_for, maintainer, pair,
+    def test_a_maintainer_starts_a_new_search_which_refills_the_queue(self, client_for, maintainer, pair, monkeypatch,
                                                                       django_capture_on_commit_callbacks):  # fmt: skip
+        from customers import tasks
+
+        monkeypatch.setattr(tasks.find_duplicates, "delay", tasks.find_duplicates)  # the worker, here and now
         DuplicateCandidate.objects.all().delete()
         with django_capture_on_commit_callbacks(execute=True):
             response = client_for(maintainer).post(reverse("customers:duplicate_search"))
