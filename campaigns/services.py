@@ -166,7 +166,7 @@ def first_step_of(campaign):
     return step
 
 
-def _insert_targets(campaign, selected):
+def _insert_targets(campaign, selected, *, now):
     """INSERT … SELECT of the selected customers who are due in the period, with their control flag and due date."""
     due_q, due_date = timing.due_filter_and_date(campaign)
     share = campaign.control_share_percent
@@ -189,7 +189,7 @@ def _insert_targets(campaign, selected):
         f"CASE WHEN s.t_control THEN NULL ELSE {next_step_on} END, %s, '' "
         f"FROM ({select_sql}) s WHERE 1 = 1 "
         f"ON CONFLICT (campaign_id, customer_id) DO NOTHING",
-        (campaign.pk, CampaignTarget.SequenceState.ACTIVE, timezone.now(), *params))
+        (campaign.pk, CampaignTarget.SequenceState.ACTIVE, now, *params))
 
 
 def campaign_launch(*, campaign, by, now=None):
@@ -206,8 +206,9 @@ def campaign_launch(*, campaign, by, now=None):
         if not claimed:
             return stored
         aud = segments.campaign_audience(stored, now=now)
-        counts = aud.counts()
-        _insert_targets(stored, aud.selected)
+        with segments.roomy_read():  # the same cap subquery as the preview: it needs the same room to stay hashed
+            counts = aud.counts()
+            _insert_targets(stored, aud.selected, now=now)
         targets = CampaignTarget.objects.filter(campaign=stored)
         stored.launch_counts = {
             "matched": counts["matched"], "selected": counts["selected"], "excluded": counts["excluded"],

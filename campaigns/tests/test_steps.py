@@ -39,6 +39,7 @@ def test_the_launch_schedules_the_first_step_after_its_wait_and_never_for_the_co
     CampaignTarget.objects.filter(customer=held_back).update(in_control_group=True, next_step_on=None)
     target = CampaignTarget.objects.get(customer=reached)
     assert (target.sequence_state, target.last_step_position, target.next_step_on) == ("active", 0, D(2026, 5, 4))
+    assert target.enrolled_at == NOW  # the launch's time, not the clock's
 
 
 def test_a_steps_contacts_are_recorded_once_with_a_touchpoint_each(manager):
