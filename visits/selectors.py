@@ -77,6 +77,7 @@ def customer_panel(customer, user=None):
     return {
         "customer": customer,
         "may_log": user is not None and can(user, "visits.log", customer),
+        "may_assign": user is not None and can(user, "visits.assign"),
         "tasks": list(customer.visit_tasks.filter(state=VisitTask.State.OPEN).select_related("assigned_to")
                       .order_by("due_on")[:10]),
         "logs": list(customer.visit_logs.select_related("rep", "contact").order_by("-visited_at")[:5]),

@@ -140,6 +140,9 @@ class TestManagerPages:
 
     def test_a_manager_assigns_a_task_by_hand(self, client_for, rep, manager):
         c = customer("山田建材", rep=rep)
+        card = client_for(manager).get(c.get_absolute_url()).content.decode()
+        assert f'{reverse("visits:assign")}?customer={c.code}' in card
+        assert f'value="{c.code}"' in client_for(manager).get(reverse("visits:assign"), {"customer": c.code}).content.decode()
         client_for(manager).post(reverse("visits:assign"), {
             "customer": c.code, "assigned_to": rep.pk, "kind": "visit", "purpose": "complaint",
             "due_on": TODAY().isoformat(), "note": "クレーム対応"})
