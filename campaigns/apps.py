@@ -28,3 +28,8 @@ class CampaignsConfig(AppConfig):
         from .delivery.setup import connect as connect_delivery
 
         connect_delivery()
+        # {{ feedback_url }} in a step's text: the customer's own signed link to the feedback form.
+        from .delivery.merge import register_merge_fields
+        from .feedback import feedback_fields_for
+
+        register_merge_fields(feedback_fields_for)

@@ -111,3 +111,14 @@ def feedback_answer_record(*, customer, step, reason, comment="", wants_call=Fal
             raise AlreadyAnswered() from None
         raise
     return response
+
+
+def feedback_fields_for(step, customer_ids):
+    """Merge field {{ feedback_url }}: each customer's own signed link, made only for a step whose text uses it
+    (signing costs a little per customer; a newsletter without the field should not pay it)."""
+    from .delivery.conf import site_url
+
+    if "feedback_url" not in f"{step.subject} {step.body}":
+        return {}
+    base = site_url()
+    return {pk: {"feedback_url": base + feedback_url(customer_id=pk, step_id=step.pk)} for pk in customer_ids}

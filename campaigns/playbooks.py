@@ -54,28 +54,28 @@ def _default_steps():
     return {
         DormancyReason.PRODUCT: (_("Playbook: product dissatisfaction"), [
             {"channel": email, "wait_days": 0, "condition": always, "subject": _("How our customers use it today"),
-                 "body": _("Dear {{ customer_name }},\n\nHere is what has changed in our products, with examples from "
-                        "customers like you.\n\n{{ company_name }}")},
+                 "body": _("{{ addressee }}\n\nHere is what has changed in our products, with examples from "
+                        "customers like you.\n\n{{ sender_company }}")},
             {"channel": dm, "wait_days": 14, "condition": no_click, "subject": _("May we ask your opinion?"),
-                 "body": _("Dear {{ customer_name }},\n\nWe would value your honest opinion of our products. It takes "
-                        "one minute: {{ feedback_url }}\n\n{{ company_name }}")},
+                 "body": _("{{ addressee }}\n\nWe would value your honest opinion of our products. It takes "
+                        "one minute: {{ feedback_url }}\n\n{{ sender_company }}")},
             {"channel": phone, "wait_days": 21, "condition": no_purchase, "is_key_accounts_only": True,
                  "weekly_capacity_per_rep": CALL_CAPACITY, "subject": _("Call about the product"), "body": call_back},
         ]),
         DormancyReason.PRICE: (_("Playbook: price"), [
             {"channel": email, "wait_days": 0, "condition": always, "subject": _("A plan that fits your budget"),
-                 "body": _("Dear {{ customer_name }},\n\nWe have plans for every budget; here is the one we would "
-                        "suggest for you.\n\n{{ company_name }}")},
+                 "body": _("{{ addressee }}\n\nWe have plans for every budget; here is the one we would "
+                        "suggest for you.\n\n{{ sender_company }}")},
             {"channel": dm, "wait_days": 14, "condition": no_click, "subject": _("A coupon for you"),
-                 "body": _("Dear {{ customer_name }},\n\nWith this personal coupon your next order costs less: "
-                        "{{ coupon_code }}\n\n{{ company_name }}")},
+                 "body": _("{{ addressee }}\n\nWith this personal coupon your next order costs less: "
+                        "{{ coupon_code }}\n\n{{ sender_company }}")},
             {"channel": phone, "wait_days": 21, "condition": no_purchase, "is_key_accounts_only": True,
                  "weekly_capacity_per_rep": CALL_CAPACITY, "subject": _("Call about the plan"), "body": call_back},
         ]),
         DormancyReason.CUSTOMER_SIDE: (_("Playbook: change on the customer's side"), [
             {"channel": dm, "wait_days": 0, "condition": always, "subject": _("Products for what you do now"),
-                 "body": _("Dear {{ customer_name }},\n\nThings change; these products may fit what you do today."
-                        "\n\n{{ company_name }}")},
+                 "body": _("{{ addressee }}\n\nThings change; these products may fit what you do today."
+                        "\n\n{{ sender_company }}")},
             {"channel": phone, "wait_days": 21, "condition": no_purchase, "weekly_capacity_per_rep": CALL_CAPACITY,
                  "subject": _("A call that sells nothing"),
                  "body": _("Ask how the customer is doing and what has changed. Do not sell.")},

@@ -20,6 +20,8 @@ from django.utils.translation import gettext_lazy
 from crm.dormancy.models import DormancyReason
 from customers.models import Contact, Customer, Purchase
 
+from .conf import sender
+
 FIELD_PATTERN = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
 
 # Field name -> what it holds (listed beside the step's text editor and in docs/delivery.md).
@@ -37,6 +39,8 @@ FIELDS = {
     "coupon_code": gettext_lazy("Coupon code"),
     "coupon_expires_on": gettext_lazy("Coupon valid until"),
     "coupon_offer": gettext_lazy("Coupon offer"),
+    "sender_company": gettext_lazy("Our company's name (the sender)"),
+    "feedback_url": gettext_lazy("The customer's own link to the feedback form"),
 }
 
 _PROVIDERS = []
@@ -89,6 +93,7 @@ def customer_fields(step, customer_ids):
                     .values("customer_id", "name", "title", "department")):
         contacts.setdefault(contact["customer_id"], contact)
     paragraphs = reason_paragraphs()
+    sender_company = sender()["company"]
     found = {}
     for row in rows:
         contact = contacts.get(row["pk"], {})
@@ -105,6 +110,7 @@ def customer_fields(step, customer_ids):
             "postal_code": row["postal_code"],
             "address": f"{row['prefecture']}{row['address']}",
             "is_company": is_company,
+            "sender_company": sender_company,
         }
         values["addressee"] = addressee(company=row["name"], is_company=is_company,
                                         contact_name=values["contact_name"], contact_title=values["contact_title"],

@@ -80,3 +80,22 @@ def test_an_expired_link_is_refused_with_its_own_message(client, request_step):
     assert page.status_code == 400
     assert "expired" in page.content.decode() or "期限" in page.content.decode()
     assert not FeedbackResponse.objects.exists()
+
+
+def test_a_step_that_uses_feedback_url_gives_each_customer_his_own_working_link(client, request_step, settings):
+    from campaigns.delivery import merge
+
+    settings.MEZAME_SITE_URL = "https://crm.example.jp"
+    a, b = customer(), customer()
+    request_step.body = "{{ addressee }}\nご意見をお聞かせください: {{ feedback_url }}\n{{ sender_company }}"
+    request_step.save(update_fields=["body"])
+    values = merge.fields_for(request_step, [a.pk, b.pk])
+    link_a, link_b = values[a.pk]["feedback_url"], values[b.pk]["feedback_url"]
+    assert link_a.startswith("https://crm.example.jp/") and link_a != link_b
+    assert client.get(link_a.removeprefix("https://crm.example.jp")).status_code == 200
+    text = merge.fill(request_step.body, values[a.pk])
+    assert "{{" not in text and link_a in text and "株式会社テスト 御中" in text
+
+
+def test_a_step_without_the_field_signs_nothing(request_step):
+    assert feedback.feedback_fields_for(request_step, [1, 2]) == {}
