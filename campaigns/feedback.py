@@ -68,17 +68,16 @@ def is_answered(*, customer, step):
 
 
 def rep_follow_up_task_create(*, customer, response, today):
-    """A call for the customer's rep about the answer. Tasks belong to visits (VisitTask); visits has no public
-    service for a task made by the system yet, so this uses its internal task creator (one open task per customer
-    and purpose: an open reactivation task gets the note instead). Swap for visits' public service when it has one.
-    """
+    """A call for the customer's rep about the answer (visits' task; an open reactivation task gets the note)."""
     from visits import services as visit_services
     from visits.models import Purpose, VisitTask
 
     note = _("Feedback from the customer: %(reason)s. %(comment)s") % {
         "reason": response.get_reason_display(), "comment": response.comment}
-    task, _created = visit_services._open_task(
-        customer=customer, assigned_to=customer.assigned_rep, kind=VisitTask.Kind.PHONE,
+    if customer.assigned_rep_id is None:
+        return None  # nobody to call back: the answer is on the timeline and the maintainer's worklist
+    task, _created = visit_services.visit_task_request(
+        customer=customer, kind=VisitTask.Kind.PHONE,
         purpose=Purpose.REACTIVATION, due_on=today + datetime.timedelta(days=FOLLOW_UP_DAYS),
         source=VisitTask.Source.CAMPAIGN, note=note.strip(), reason=response.reason)
     return task

@@ -302,3 +302,29 @@ def contact_policy_update(*, by, max_contacts_30d, max_contacts_180d):
     policy.max_contacts_30d, policy.max_contacts_180d = max_contacts_30d, max_contacts_180d
     policy.save(update_fields=["max_contacts_30d", "max_contacts_180d", "updated_at"])
     return policy
+
+
+def step_contact_link(*, execution_id, touchpoint):
+    """A rep carried out a step's call or visit (visits logged it as `touchpoint`): that touchpoint is the step's
+    contact, the execution is contacted and the target reached. Once per step and customer: a second visit for the
+    same step links nothing. Returns True when it linked."""
+    execution = StepExecution.objects.select_related("step").filter(pk=execution_id).first()
+    if execution is None:
+        return False
+    now = touchpoint.occurred_at
+    _contact, created = CampaignContact.objects.get_or_create(
+        step=execution.step, customer_id=execution.customer_id,
+        defaults={"campaign_id": execution.campaign_id, "channel": execution.step.channel, "touchpoint": touchpoint,
+                  "created_at": now},
+    )
+    StepExecution.objects.filter(pk=execution.pk).exclude(state=StepExecution.State.CONTACTED).update(
+        state=StepExecution.State.CONTACTED, contacted_at=now)
+    CampaignTarget.objects.filter(pk=execution.target_id, contacted_at__isnull=True).update(contacted_at=now)
+    return created
+
+
+def step_execution_skip(*, execution_id, reason):
+    """The rep skipped the task a step asked for: the execution is skipped with his reason (unless it already
+    reached the customer), so the response figures do not count it as a contact."""
+    return StepExecution.objects.filter(pk=execution_id).exclude(state=StepExecution.State.CONTACTED).update(
+        state=StepExecution.State.SKIPPED, skip_reason=reason[:30])

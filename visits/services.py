@@ -48,6 +48,24 @@ def _open_task(*, customer, assigned_to, kind, purpose, due_on, source, note="",
         return existing, False
 
 
+@transaction.atomic
+def visit_task_request(*, customer, kind, purpose, due_on, source, note="", reason="", by=None):
+    """A call or visit another part of the product asks for (a feedback answer, a click on a newsletter): for the
+    customer's rep (or `by` when the customer has none), one open task per customer and purpose — an open one is
+    brought forward and gets the note. `by`: the user who asked (checked: his own accounts for a rep); None when
+    the system asks. Returns (task, created)."""
+    stored = Customer.objects.select_related("assigned_rep").get(pk=customer.pk)
+    if by is not None:
+        require(by, "customers.edit", stored)
+    assigned_to = stored.assigned_rep or by
+    if assigned_to is None:
+        raise ValidationError(_("This customer has no rep to give the task to."))
+    dormancy = _dormancy(stored.pk)
+    return _open_task(customer=stored, assigned_to=assigned_to, kind=kind, purpose=purpose, due_on=due_on,
+                      source=source, note=note, priority=dormancy.get("priority_score"),
+                      reason=reason or dormancy.get("reason") or "", by=by)
+
+
 def _dormancy(customer_id):
     return CustomerDormancy.objects.filter(customer_id=customer_id).values("priority_score", "reason").first() or {}
 
@@ -82,6 +100,10 @@ def visit_task_skip(*, task, reason, by):
         state=VisitTask.State.SKIPPED, skip_reason=reason[:300], closed_at=timezone.now())
     if moved != 1:
         raise ValidationError(_("This task is already closed."))
+    if stored.step_execution_id:
+        from campaigns.services import step_execution_skip
+
+        step_execution_skip(execution_id=stored.step_execution_id, reason="task_skipped")
     stored.refresh_from_db()
     return stored
 
@@ -156,23 +178,10 @@ def visit_log_record(*, customer, by, channel, purpose, outcome, visited_at=None
 
 
 def _campaign_contact_record(*, execution_id, touchpoint):
-    """A task a campaign step asked for was done: its visit's touchpoint is the step's contact (CampaignContact), the
-    execution is contacted and the target reached, as campaigns.services records its own sending (once per step and
-    customer: a second visit for the same step links nothing)."""
-    from campaigns.models import CampaignContact, CampaignTarget, StepExecution
+    """A task a campaign step asked for was done: campaigns records the visit's touchpoint as the step's contact."""
+    from campaigns.services import step_contact_link
 
-    execution = StepExecution.objects.select_related("step").filter(pk=execution_id).first()
-    if execution is None:
-        return
-    now = touchpoint.occurred_at
-    CampaignContact.objects.get_or_create(
-        step=execution.step, customer_id=execution.customer_id,
-        defaults={"campaign_id": execution.campaign_id, "channel": execution.step.channel, "touchpoint": touchpoint,
-                  "created_at": now},
-    )
-    StepExecution.objects.filter(pk=execution.pk).exclude(state=StepExecution.State.CONTACTED).update(
-        state=StepExecution.State.CONTACTED, contacted_at=now)
-    CampaignTarget.objects.filter(pk=execution.target_id, contacted_at__isnull=True).update(contacted_at=now)
+    step_contact_link(execution_id=execution_id, touchpoint=touchpoint)
 
 
 def _suggest_from_log(*, log, outcome, notes, new_phone, new_email, new_address, by):

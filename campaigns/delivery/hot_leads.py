@@ -2,7 +2,6 @@
 the reps, each with a one-click phone task."""
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, Max, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -43,11 +42,8 @@ def hot_leads(*, days=DEFAULT_DAYS, rep=None, now=None):
 
 def hot_lead_call_task_create(*, customer, by, now=None):
     """A phone task for a customer who clicked: for the customer's rep (or the user when it has none), due today.
-
-    Uses visits' task model directly because visits.services offers task creation only to managers
-    (visit_task_assign); an open reactivation task of the customer is reused, as visits does. Returns
-    (task, created).
-    """
+    An open reactivation task of the customer is brought forward instead. Returns (task, created)."""
+    from visits import services as visit_services
     from visits.models import Purpose, VisitTask
 
     require(by, "campaigns.hot_leads")
@@ -55,19 +51,6 @@ def hot_lead_call_task_create(*, customer, by, now=None):
     require(by, "customers.edit", stored)  # his own accounts for a rep; any for the office
     today = timezone.localdate(now)
     note = _("Clicked a link in a campaign e-mail: call while the interest is fresh.")
-    try:
-        with transaction.atomic():
-            return VisitTask.objects.create(
-                customer=stored, assigned_to=stored.assigned_rep or by, kind=VisitTask.Kind.PHONE,
-                purpose=Purpose.REACTIVATION, due_on=today, source=VisitTask.Source.CAMPAIGN, note=note,
-                created_by=by), True
-    except IntegrityError:  # one open task per customer and purpose: bring that one forward instead
-        with transaction.atomic():
-            task = VisitTask.objects.select_for_update().get(customer=stored, purpose=Purpose.REACTIVATION,
-                                                             state=VisitTask.State.OPEN)
-            if task.due_on > today:
-                task.due_on = today
-            if note not in task.note:
-                task.note = f"{task.note}\n{note}".strip()
-            task.save(update_fields=["due_on", "note"])
-            return task, False
+    return visit_services.visit_task_request(customer=stored, kind=VisitTask.Kind.PHONE,
+                                             purpose=Purpose.REACTIVATION, due_on=today,
+                                             source=VisitTask.Source.CAMPAIGN, note=note, by=by)

@@ -179,6 +179,15 @@ class TestCampaignChannel:
         assert executions.get().state == "contacted"
         assert CampaignTarget.objects.get().contacted_at == log.touchpoint.occurred_at
 
+    def test_skipping_the_task_skips_the_step_for_that_customer(self, manager, rep):
+        from visits.services import visit_task_skip
+
+        a = customer("甲", rep=rep)
+        step, executions = self.executions(manager, [a])
+        pipeline.campaign_step_tasks(step=step, executions=executions, now=timezone.now())
+        visit_task_skip(task=VisitTask.objects.get(), reason="先方不在が続く", by=rep)
+        assert (executions.get().state, executions.get().skip_reason) == ("skipped", "task_skipped")
+
     def test_a_customer_with_an_open_task_keeps_it(self, manager, rep):
         a = customer("甲", rep=rep)
         VisitTask.objects.create(customer=a, assigned_to=rep, due_on=AS_OF, source="nightly")
