@@ -253,10 +253,13 @@ def customer_dormancy_panel(customer, user=None):
     `is_prominent`: the card shows the panel at its top (a dormant or at-risk customer: the rep calls about it).
     """
     dormancy = (
-        CustomerDormancy.objects.select_related("applied_rule", "applied_rule__tag")
+        CustomerDormancy.objects.select_related("applied_rule", "applied_rule__tag",
+                                                "customer__confirmed_dormancy_reason__confirmed_by")
         .filter(customer_id=customer.pk)
         .first()
     )
+    # What the customer told us overrides the scan's inference: its approach is the one to follow.
+    confirmed = getattr(dormancy.customer, "confirmed_dormancy_reason", None) if dormancy else None
     timeline = list(StatusChange.objects.filter(customer_id=customer.pk).order_by("-as_of", "-pk")[:TIMELINE_LENGTH])
     products = []
     if dormancy is not None and dormancy.is_buying_less:
@@ -268,6 +271,8 @@ def customer_dormancy_panel(customer, user=None):
         "is_prominent": dormancy is not None and dormancy.status in TARGET_STATUSES,
         "advice": reasons.advice_for(dormancy, products=products) if dormancy else None,
         "approach": reasons.approach_for(dormancy.reason) if dormancy else "",
+        "confirmed": confirmed,
+        "confirmed_approach": reasons.approach_for(confirmed.reason) if confirmed else "",
         "explanation": reasons.EXPLANATIONS.get(dormancy.reason, "") if dormancy else "",
         "exclusion_label": priority.EXCLUSION_LABELS.get(dormancy.exclusion_reason, "") if dormancy else "",
         "rank": ranking.rank_explanation(dormancy, customer),  # why this rank: the model's largest factors, or the rule's

@@ -66,6 +66,17 @@ class TestPanelOnTheCard:
         assert response.status_code == 200
         assert 'data-testid="dormancy-timeline"' in response.content.decode()
 
+    def test_a_confirmed_reason_shows_above_the_inference_with_its_approach(self, client_for, rep, dormant):
+        from crm.dormancy.services import confirmed_reason_record
+
+        confirmed_reason_record(customer=dormant, reason="customer_side", note="担当者が異動", by=rep,
+                                source="visit")
+        html = client_for(rep).get(reverse("customers:detail", args=[dormant.pk])).content.decode()
+        block = html.split('data-testid="confirmed-reason"', 1)[1].split("</div>\n", 1)[0]
+        assert 'data-reason="customer_side"' in html
+        assert "Change on the customer" in block and "担当者が異動" in block and "Visit" in block
+        assert "differed" in html  # the scan said price
+
     def test_it_says_when_the_customer_was_not_scanned_yet(self, client_for, rep):
         customer = make_customer("新規建材", rep=rep)
         response = client_for(rep).get(reverse("customers:detail", args=[customer.pk]))
