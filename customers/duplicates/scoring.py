@@ -6,7 +6,7 @@ phone). A pair scores high only when the name says "same one" AND a place or con
 places disagree (a namesake elsewhere). Between, a record missing its place information scores in the middle.
 """
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import jaconv
 from django.utils.translation import gettext, gettext_noop
@@ -19,7 +19,8 @@ DUPLICATE_SCORE = 80  # the default --min-score, the queue's and the warnings' t
 
 @dataclass(slots=True)
 class Record:
-    """What the scorer compares, from a stored customer (keys as stored) or from a form or import row."""
+    """What the scorer compares, from a stored customer (keys as stored) or from a form or import row. The address
+    key is worked out on first use: an import builds a Record per row and compares only the few that pair up."""
 
     id: int | None
     code: str
@@ -30,15 +31,21 @@ class Record:
     phones: frozenset
     email_key: str
     postal_key: str
-    address_key: str
-    extra: dict = field(default_factory=dict)
+    address: str
+    _address_key: str | None = None
+
+    @property
+    def address_key(self):
+        if self._address_key is None:
+            self._address_key = normalize.address_key(self.address)
+        return self._address_key
 
     @classmethod
     def from_row(cls, pk, code, kind, name, name_key, kana_key, phone_key, mobile_key, email_key, postal_key,
                  address):  # fmt: skip
         return cls(id=pk, code=code, kind=kind, name=name, name_key=name_key,
                    kana_key=kana_key.translate(normalize._SMALL_KANA), phones=frozenset(filter(None, (phone_key, mobile_key))),
-                   email_key=email_key, postal_key=postal_key, address_key=normalize.address_key(address))  # fmt: skip
+                   email_key=email_key, postal_key=postal_key, address=address)  # fmt: skip
 
     @classmethod
     def from_values(cls, *, code="", kind="", name="", name_kana="", phone="", mobile="", email="", postal_code="",
@@ -47,7 +54,7 @@ class Record:
                    kana_key=normalize.kana_compare_key(name_kana),
                    phones=frozenset(filter(None, (normalize.phone_key(phone), normalize.phone_key(mobile)))),
                    email_key=normalize.email_key(email), postal_key=normalize.postal_key(postal_code),
-                   address_key=normalize.address_key(f"{prefecture}{address}"))  # fmt: skip
+                   address=f"{prefecture}{address}")  # fmt: skip
 
 
 # Reasons are stored and passed around untranslated, as (msgid, params), and translated when shown.
