@@ -33,3 +33,9 @@ class CampaignsConfig(AppConfig):
         from .feedback import feedback_fields_for
 
         register_merge_fields(feedback_fields_for)
+        # A personal-data deletion request blanks the addresses e-mails went to and the feedback comments.
+        from customers.maintenance.deletion import register_erasure_hook
+
+        from .erasure import erase_customer
+
+        register_erasure_hook("campaigns", erase_customer)

@@ -31,3 +31,9 @@ class VisitsConfig(AppConfig):
         register_channel_handler("phone", pipeline.campaign_step_tasks)
         register_channel_handler("visit", pipeline.campaign_step_tasks)
         worklist_sources.register(register_worklist_source)
+        # A personal-data deletion request blanks what reps wrote about the customer.
+        from customers.maintenance.deletion import register_erasure_hook
+
+        from .erasure import erase_customer
+
+        register_erasure_hook("visits", erase_customer)

@@ -24,6 +24,12 @@ class DormancyConfig(AppConfig):
         )
         self.register_home_sections()
         self.register_merge_recompute()
+        # A personal-data deletion request blanks the notes of confirmed reasons.
+        from customers.maintenance.deletion import register_erasure_hook
+
+        from .services import erase_customer
+
+        register_erasure_hook("dormancy", erase_customer)
 
     def register_home_sections(self):
         """The home page's dormancy sections (crm/home.py): a rep's targets, the manager's status counts."""

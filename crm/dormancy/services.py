@@ -137,3 +137,13 @@ def confirmed_reason_record(*, customer, reason, by, source, note="", now=None):
                   "confirmed_at": now or timezone.now(), "confirmed_by": by},
     )
     return confirmed
+
+
+def erase_customer(*, customer, request):
+    """A personal-data deletion request: the note of what the customer told us is blanked, here and in its history
+    (the reason itself stays: it is a category, and the dashboard's comparison needs it)."""
+    from customers.maintenance.deletion import ERASED_TEXT
+
+    blanked = ConfirmedReason.objects.filter(customer=customer).update(note=ERASED_TEXT)
+    ConfirmedReason.history.filter(customer_id=customer.pk).update(note=ERASED_TEXT)
+    return {"confirmed_reason_notes_blanked": blanked}
