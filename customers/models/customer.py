@@ -242,7 +242,12 @@ class Touchpoint(models.Model):
         verbose_name = _("touchpoint")
         verbose_name_plural = _("touchpoints")
         ordering = ["-occurred_at", "-pk"]
-        indexes = [models.Index(fields=["customer", "-occurred_at"], name="touchpoint_customer_time_idx")]
+        indexes = [
+            models.Index(fields=["customer", "-occurred_at"], name="touchpoint_customer_time_idx"),
+            # The campaigns' frequency cap counts a channel's contacts per customer: read from this index alone,
+            # in customer order (campaigns.segments.capped_customer_ids, bench/bench_segments.py).
+            models.Index(fields=["channel", "customer", "occurred_at"], name="touchpoint_channel_cust_idx"),
+        ]
 
     def __str__(self):
         return f"{self.customer_id} {self.occurred_at:%Y-%m-%d} {self.get_channel_display()}"
