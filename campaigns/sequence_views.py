@@ -54,7 +54,10 @@ def step_edit(request, pk):
             else:
                 messages.success(request, _("Step saved."))
                 return redirect(step.campaign)
-    return render(request, "campaigns/step_edit.html", {"step": step, "form": form, "campaign": step.campaign})
+    from .delivery.merge import FIELDS as merge_fields
+
+    return render(request, "campaigns/step_edit.html", {"step": step, "form": form, "campaign": step.campaign,
+                                                         "merge_fields": sorted(merge_fields.items())})
 
 
 @require_POST

@@ -38,7 +38,7 @@ class OfferMixin(models.Model):
                                        validators=[MinValueValidator(1)])
     discount_kind = models.CharField(_("discount"), max_length=10, choices=DiscountKind.choices,
                                      default=DiscountKind.PERCENT)
-    discount_value = models.PositiveIntegerField(_("discount (% or yen)"), validators=[MinValueValidator(1)])
+    discount_value = models.PositiveIntegerField(_("discount (percent or yen)"), validators=[MinValueValidator(1)])
 
     class Meta:
         abstract = True

@@ -39,6 +39,14 @@ def test_a_manager_adds_reorders_edits_and_removes_steps_of_a_draft(client_for, 
     assert page.status_code == 200 and "step-add-form" in page.content.decode()
 
 
+def test_the_step_editor_lists_the_merge_fields_delivery_fills(client_for, manager):
+    campaign = services.campaign_create(by=manager, **FIELDS)
+    page = client_for(manager).get(reverse("campaigns:step_edit", args=[campaign.steps.get().pk]))
+    fields = page.content.decode().split('data-testid="merge-fields"', 1)[1].split("</dl>", 1)[0]
+    for name in ("addressee", "coupon_code", "feedback_url", "sender_company", "rep_name"):
+        assert "{{ " + name + " }}" in fields
+
+
 def test_only_managers_change_steps(client_for, manager, rep):
     campaign = services.campaign_create(by=manager, **FIELDS)
     step = campaign.steps.get()

@@ -66,6 +66,11 @@ def test_it_allows_each_action_to_exactly_the_expected_roles(action, users_by_ro
     assert allowed == EXPECTED[action]
 
 
+def test_every_action_is_in_the_expected_table():
+    """A new action must be written out here too, so its roles are a decision someone reviewed."""
+    assert set(permissions.ACTION_ROLES) == set(EXPECTED)
+
+
 def test_it_only_knows_actions_for_real_roles():
     for action, roles in permissions.ACTION_ROLES.items():
         assert roles, action
