@@ -20,6 +20,7 @@ from customers.models import Contact, Customer, MarketEvent, PriceChange, Produc
 from customers.purchases.summary import refresh_purchase_summaries
 
 from . import CUSTOMER_CODE_PREFIX, DEMO_PASSWORD, DEMO_USERS, PRODUCT_CODE_PREFIX, ROW_KEY_PREFIX, field_sales
+from .campaigns import demo_campaigns
 from .catalogue import (
     BOARD_INDUSTRIES,
     COMPETITOR_CATEGORY,
@@ -188,6 +189,7 @@ def seed_demo(*, seed=42, customers=3000, as_of, log=print):
 
     _refresh_derived(as_of, log)
     field_sales.demo_field_sales(as_of=as_of, seed=seed, log=log)  # after the scan, which hands out the tasks
+    demo_campaigns(as_of=as_of, log=log)  # after the scan too: seeding enrols nobody and sends nothing
     return {
         "customers": len(rows), "contacts": len(contacts), "touchpoints": len(touchpoints),
         "purchases": len(purchases), "products": len(products),

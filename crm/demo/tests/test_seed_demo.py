@@ -54,12 +54,15 @@ def counts():
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
     """Seed once for the read-only checks of this module (seeding is the slow part), and clean up after."""
+    from campaigns.models import Campaign, DemandSeason, Segment
     from crm.demo.build import demo_data_wipe
     from crm.dormancy.models import ModelFit, RankingEvaluation, ScanRun
 
     user_model = get_user_model()
     with django_db_blocker.unblock():
-        marks = {model: model.objects.aggregate(m=Max("pk"))["m"] or 0 for model in (ScanRun, ModelFit, RankingEvaluation, Tag, user_model)}
+        # Campaigns before segments (a campaign protects its segment).
+        marks = {model: model.objects.aggregate(m=Max("pk"))["m"] or 0
+                 for model in (Campaign, Segment, DemandSeason, ScanRun, ModelFit, RankingEvaluation, Tag, user_model)}
         output = seed()
         data = {"output": output, "snapshot": snapshot(), "counts": counts()}
     yield data
@@ -127,6 +130,20 @@ def test_it_leaves_customers_that_are_not_demo_rows_alone(demo, db):
     seed()
     assert Customer.objects.filter(pk=own.pk).exists()
     assert Customer.objects.count() == 121
+
+
+def test_it_plans_campaigns_without_sending_anything(seeded):
+    from campaigns.models import Campaign, CampaignContact, DemandSeason, OutboxMessage
+
+    playbooks = Campaign.objects.filter(kind="playbook")
+    assert set(playbooks.values_list("playbook_reason", flat=True)) == {"product", "price", "customer_side"}
+    greeting = Campaign.objects.get(name__contains="年末のご挨拶状")
+    assert greeting.state == "launched" and greeting.targets.exists()
+    win_back = Campaign.objects.get(name__contains="春の掘り起こし")
+    assert win_back.state == "draft"
+    assert list(win_back.steps.values_list("channel", flat=True)) == ["email", "dm", "phone"]
+    assert DemandSeason.objects.count() >= 3
+    assert not OutboxMessage.objects.exists() and not CampaignContact.objects.exists()
 
 
 def test_it_refreshes_summaries_and_runs_the_dormancy_scan(seeded):
