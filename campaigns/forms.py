@@ -55,10 +55,17 @@ class SegmentForm(forms.Form):
     spend_max = forms.IntegerField(label=_("Past spend to (yen)"), min_value=0, required=False)
     next_purchase_within_days = forms.IntegerField(label=_("Next expected purchase within (days)"), min_value=0,
                                                    max_value=730, required=False)
+    clicked_campaigns = forms.ModelMultipleChoiceField(
+        label=_("Clicked a link in these campaigns' e-mails"), required=False,
+        queryset=Campaign.objects.exclude(state=Campaign.State.DRAFT).filter(steps__channel=Campaign.Channel.EMAIL)
+        .distinct().order_by("-starts_on"))
+    clicked_within_days = forms.IntegerField(label=_("Clicked a campaign e-mail within (days)"), min_value=1,
+                                             max_value=730, required=False)
 
     FILTER_FIELDS = ("statuses", "reasons", "priority_min", "priority_max", "reps", "tags", "industries",
                      "prefectures", "fiscal_months", "products", "categories", "product_mode",
-                     "last_purchase_from", "last_purchase_to", "spend_min", "spend_max", "next_purchase_within_days")
+                     "last_purchase_from", "last_purchase_to", "spend_min", "spend_max", "next_purchase_within_days",
+                     "clicked_campaigns", "clicked_within_days")
 
     def __init__(self, *args, segment=None, **kwargs):
         if segment is not None and not args and "initial" not in kwargs:
@@ -81,7 +88,7 @@ class SegmentForm(forms.Form):
             value = data.get(name)
             if value in (None, "", []) or (hasattr(value, "exists") and not value):
                 continue
-            if name in ("reps", "tags", "products"):
+            if name in ("reps", "tags", "products", "clicked_campaigns"):
                 value = sorted(obj.pk for obj in value)
             elif name in ("last_purchase_from", "last_purchase_to"):
                 value = value.isoformat()

@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from crm.choices import DormancyStatus
 from customers.models import Customer, Purchase, Touchpoint
 
-from .models import TOUCHPOINT_CHANNEL, Campaign, ContactPolicy
+from .models import TOUCHPOINT_CHANNEL, Campaign, ContactPolicy, EmailClick
 
 FILTERS_VERSION = 1
 SAMPLE_SIZE = 20
@@ -110,6 +110,16 @@ def filter_customers(filters, *, today=None):
     if f.get("next_purchase_within_days") not in (None, ""):
         horizon = today + datetime.timedelta(days=int(f["next_purchase_within_days"]))
         qs = qs.filter(dormancy__next_expected_purchase_on__range=(today, horizon))
+    if f.get("clicked_campaigns") or f.get("clicked_within_days") not in (None, ""):
+        # A click shows real interest: customers who clicked a link in the chosen campaigns' e-mails (any campaign
+        # when none is chosen), within the last N days when given.
+        clicks = EmailClick.objects.filter(customer_id=OuterRef("pk"))
+        if f.get("clicked_campaigns"):
+            clicks = clicks.filter(campaign_id__in=f["clicked_campaigns"])
+        if f.get("clicked_within_days") not in (None, ""):
+            since = today - datetime.timedelta(days=int(f["clicked_within_days"]))
+            clicks = clicks.filter(clicked_at__date__gte=since)
+        qs = qs.filter(Exists(clicks))
     return qs
 
 

@@ -79,6 +79,50 @@ class TestFilters:
         assert selected_codes({}) == {a.code, b.code}
 
 
+def _click(customer_obj, campaign, days_ago):
+    from campaigns.models import CampaignStep, EmailClick, OutboxMessage
+
+    step, _ = CampaignStep.objects.get_or_create(campaign=campaign, position=1, defaults={"channel": "email"})
+    message, _ = OutboxMessage.objects.get_or_create(step=step, customer=customer_obj,
+                                                     defaults={"campaign": campaign, "state": "sent"})
+    EmailClick.objects.create(message=message, customer=customer_obj, campaign=campaign, step=step,
+                              url="https://example.jp/new", clicked_at=NOW - datetime.timedelta(days=days_ago))
+
+
+class TestClickedFilter:
+    def campaign(self, name):
+        from campaigns.models import CampaignStep
+
+        campaign = Campaign.objects.create(name=name, starts_on=TODAY, ends_on=TODAY, channel="email",
+                                           state="launched")
+        CampaignStep.objects.create(campaign=campaign, position=1, channel="email")
+        return campaign
+
+    def test_it_keeps_customers_who_clicked_the_chosen_campaigns(self):
+        spring, autumn = self.campaign("春"), self.campaign("秋")
+        clicked_spring, clicked_autumn = customer(), customer()
+        customer()  # never clicked
+        _click(clicked_spring, spring, 3)
+        _click(clicked_autumn, autumn, 3)
+        assert selected_codes({"clicked_campaigns": [spring.pk]}) == {clicked_spring.code}
+        assert selected_codes({"clicked_within_days": 30}) == {clicked_spring.code, clicked_autumn.code}
+
+    def test_it_counts_only_recent_clicks_when_a_window_is_given(self):
+        spring = self.campaign("春")
+        recent, old = customer(), customer()
+        _click(recent, spring, 5)
+        _click(old, spring, 90)
+        assert selected_codes({"clicked_campaigns": [spring.pk], "clicked_within_days": 30}) == {recent.code}
+
+    def test_the_builder_stores_the_campaigns_as_ids(self, manager):
+        from campaigns.forms import SegmentForm
+
+        spring = self.campaign("春")
+        form = SegmentForm({"channel": "email", "clicked_campaigns": [spring.pk], "clicked_within_days": "14"})
+        assert form.is_valid(), form.errors
+        assert form.filters() == {"clicked_campaigns": [spring.pk], "clicked_within_days": 14}
+
+
 class TestExclusions:
     def test_each_excluded_customer_is_counted_under_its_first_reason(self, manager):
         ok = customer(status="dormant")
