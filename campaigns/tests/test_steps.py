@@ -64,3 +64,17 @@ def test_the_channel_registry_returns_the_registered_handler():
     channels.register_channel_handler("test-channel", handler)
     assert channels.channel_handler("test-channel") is handler
     assert channels.channel_handler("no-such-channel") is None
+
+
+def test_a_campaign_finishes_after_its_period_once_no_step_is_left(manager):
+    from campaigns.nightly import campaigns_finish
+
+    customer()
+    campaign = services.campaign_launch(campaign=services.campaign_create(by=manager, **FIELDS), by=manager, now=NOW)
+    assert campaigns_finish(today=D(2026, 7, 1)) == 0  # a step is still waiting for its customer
+    CampaignTarget.objects.update(sequence_state="completed", next_step_on=None)
+    assert campaigns_finish(today=D(2026, 6, 30)) == 0  # the period's last day
+    assert campaigns_finish(today=D(2026, 7, 1)) == 1
+    campaign.refresh_from_db()
+    assert campaign.state == "finished"
+    assert campaigns_finish(today=D(2026, 7, 2)) == 0
