@@ -10,7 +10,7 @@ from crm.permissions import Refused
 
 from .support import customer
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 D = datetime.date
 FIELDS = {"name": "春の掘り起こし", "starts_on": D(2026, 5, 1), "ends_on": D(2026, 6, 30),
           "channel": Campaign.Channel.EMAIL, "approach": Campaign.Approach.EVERYONE}

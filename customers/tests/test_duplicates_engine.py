@@ -10,7 +10,7 @@ from customers.duplicates import engine
 from customers.duplicates.scoring import Record, reasons_text, score_pair
 from customers.models import Customer
 
-pytestmark = [pytest.mark.django_db]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 SAMPLE = Path(__file__).parent / "data" / "customers_messy_cp932.csv"
 # The pairs a person reading the sample file calls one customer (rows 19 and 20 are junk, 9/12/17/18 alone).
 SAMPLE_DUPLICATES = {("C0001", "C0002"), ("C0003", "C0004"), ("C0005", "C0006"), ("C0007", "C0008"),
