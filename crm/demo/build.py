@@ -20,7 +20,7 @@ from customers.models import Contact, Customer, MarketEvent, PriceChange, Produc
 from customers.purchases.summary import refresh_purchase_summaries
 
 from . import CUSTOMER_CODE_PREFIX, DEMO_PASSWORD, DEMO_USERS, PRODUCT_CODE_PREFIX, ROW_KEY_PREFIX, field_sales
-from .campaigns import demo_campaigns
+from .campaigns import demo_campaigns, demo_campaigns_wipe
 from .catalogue import (
     BOARD_INDUSTRIES,
     COMPETITOR_CATEGORY,
@@ -67,6 +67,7 @@ def demo_data_wipe():
     """Delete every row the demo owns (by its keys); other data is left alone."""
     # The history of rows the demo rebuilds anyway is noise: no 'deleted' records for them.
     with override_settings(SIMPLE_HISTORY_ENABLED=False):
+        demo_campaigns_wipe()
         Purchase.objects.filter(row_key__startswith=ROW_KEY_PREFIX).delete()
         Customer.objects.filter(code__regex=CODE_REGEX).delete()
         MarketEvent.objects.filter(product__code__startswith=PRODUCT_CODE_PREFIX).delete()

@@ -10,9 +10,14 @@ import datetime
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
 
 from campaigns import playbooks, services
 from campaigns.models import Campaign, CampaignStep, DemandSeason, Segment
+
+from . import DEMO_USERS
+
+DEMO_USERNAMES = [name for name, _, _ in DEMO_USERS]
 
 PREFIX = "【デモ】"
 SEASONS = [  # (name, start month, start day, end month, end day)
@@ -22,12 +27,19 @@ SEASONS = [  # (name, start month, start day, end month, end day)
 ]
 
 
+def demo_campaigns_wipe():
+    """The demo's campaign rows: its campaigns and segments (by prefix), the playbooks its manager created, its
+    seasons (campaigns before segments: a campaign protects its segment)."""
+    Campaign.objects.filter(Q(name__startswith=PREFIX)
+                            | Q(kind=Campaign.Kind.PLAYBOOK, created_by__username__in=DEMO_USERNAMES)).delete()
+    Segment.objects.filter(name__startswith=PREFIX).delete()
+    DemandSeason.objects.filter(name__in=[name for name, *_ in SEASONS]).delete()
+
+
 @transaction.atomic
 def demo_campaigns(*, as_of, log=print):
     manager = get_user_model().objects.get(username="manager")
-    Campaign.objects.filter(name__startswith=PREFIX).delete()
-    Segment.objects.filter(name__startswith=PREFIX).delete()
-    DemandSeason.objects.filter(name__in=[name for name, *_ in SEASONS]).delete()
+    demo_campaigns_wipe()
     for name, start_month, start_day, end_month, end_day in SEASONS:
         services.demand_season_create(by=manager, name=f"{name}", start_month=start_month, start_day=start_day,
                                       end_month=end_month, end_day=end_day)
