@@ -19,6 +19,7 @@ channel, lost (unless the campaign asks for them), contacted through the channel
 Everything is one SQL statement per question (count by reason, a page of rows, the INSERT … SELECT of a launch);
 nothing loops over customers in Python.
 """
+# ruff: noqa: S608 - the counts' SQL wraps a queryset's own SQL in fixed fragments; values are always parameters.
 import datetime
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -193,29 +194,50 @@ class Audience:
     def selected(self):
         return self.matched.exclude(self.excluded_q()) if self.conditions else self.matched
 
-    def counts(self):
+    def counts(self, *, sample_size=0):
         """{"selected": n, "matched": n, "excluded": {reason: n}} in one pass over the matched customers: each gets
         its first exclusion reason (a CASE, evaluated once per row), then one plain aggregate counts them with a
-        COUNT(*) FILTER per reason. Plain, not GROUP BY: the only hashing left is the cap's (see roomy_read)."""
+        COUNT(*) FILTER per reason. Plain, not GROUP BY: the only hashing left is the cap's (see roomy_read).
+        On PostgreSQL, with sample_size, the same pass also picks the sample's ids ("sample_ids", in sample order):
+        the per-row reasons are a CTE read twice (so materialised once), and the first rows of the preview cost a
+        top-N sort of it instead of a second pass over the customers, their verdicts and the cap."""
         reason = Case(*[When(condition, then=Value(name)) for name, condition in self.conditions],
                       default=Value(""), output_field=CharField())
-        rows_sql, params = self.matched.annotate(x_reason=reason).order_by().values("x_reason").query.sql_with_params()
+        rows = self.matched.annotate(x_reason=reason).order_by()
         names = [name for name, _condition in self.conditions]
         columns = ", ".join(["COUNT(*)"] + ["COUNT(*) FILTER (WHERE s.x_reason = %s)"] * len(names))
-        # OFFSET 0 keeps the inner SELECT a subquery of its own, so the CASE (and the cap's hashed subplan in it)
-        # is evaluated once per row rather than once per FILTER.
+        postgresql = connection.vendor == "postgresql"
         with connection.cursor() as cursor:
-            fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
-            cursor.execute(f"SELECT {columns} FROM ({rows_sql}{fence}) s", (*names, *params))  # noqa: S608
-            matched, *per_reason = cursor.fetchone()
+            if postgresql and sample_size:
+                rows_sql, params = rows.annotate(x_id=F("pk"), x_code=F("code"), x_priority=F(
+                    "dormancy__priority_score")).values("x_id", "x_code", "x_reason", "x_priority").query.sql_with_params()
+                cursor.execute(
+                    f"WITH s AS ({rows_sql}) SELECT {columns}, ARRAY(SELECT t.x_id FROM s t WHERE t.x_reason = '' "
+                    f"ORDER BY t.x_priority DESC NULLS LAST, t.x_code LIMIT %s) FROM s",
+                    (*params, *names, sample_size))
+                matched, *per_reason, sample_ids = cursor.fetchone()
+            else:
+                rows_sql, params = rows.values("x_reason").query.sql_with_params()
+                # OFFSET 0 keeps the inner SELECT a subquery of its own, so the CASE (and the cap's hashed subplan
+                # in it) is evaluated once per row rather than once per FILTER.
+                fence = " OFFSET 0" if postgresql else ""
+                cursor.execute(f"SELECT {columns} FROM ({rows_sql}{fence}) s", (*names, *params))
+                matched, *per_reason = cursor.fetchone()
+                sample_ids = None
         by_reason = dict(zip(names, per_reason, strict=True))
         excluded = {name: by_reason[name] for name in EXCLUSION_REASONS if by_reason.get(name)}
-        return {"selected": matched - sum(excluded.values()), "matched": matched, "excluded": excluded}
+        counts = {"selected": matched - sum(excluded.values()), "matched": matched, "excluded": excluded}
+        if sample_ids is not None:
+            counts["sample_ids"] = list(sample_ids)
+        return counts
+
+    def _sample_rows(self, queryset):
+        return queryset.select_related("dormancy", "assigned_rep", "purchase_summary").order_by(
+            F("dormancy__priority_score").desc(nulls_last=True), "code")
 
     def sample(self, size=SAMPLE_SIZE):
         """The first rows by priority (highest first), then code: what the preview shows."""
-        return list(self.selected.select_related("dormancy", "assigned_rep", "purchase_summary")
-                    .order_by(F("dormancy__priority_score").desc(nulls_last=True), "code")[:size])
+        return list(self._sample_rows(self.selected)[:size])
 
 
 def audience(*, filters, channel, include_lost=False, now=None, policy=None):
@@ -235,11 +257,14 @@ def campaign_audience(campaign, *, now=None, policy=None):
 
 
 def preview(aud, *, size=SAMPLE_SIZE):
-    """What a preview shows: counts by exclusion reason (with labels) and the first rows. Two queries (and the
-    work_mem setting on PostgreSQL)."""
+    """What a preview shows: counts by exclusion reason (with labels) and the first rows. On PostgreSQL one pass
+    for both (Audience.counts with sample_size) and the rows fetched by id; elsewhere two queries."""
     with roomy_read():
-        counts = aud.counts()
-        counts["sample"] = aud.sample(size)
+        counts = aud.counts(sample_size=size)
+        if "sample_ids" in counts:
+            counts["sample"] = list(aud._sample_rows(Customer.objects.filter(pk__in=counts.pop("sample_ids"))))
+        else:
+            counts["sample"] = aud.sample(size)
     counts["excluded_rows"] = [(name, EXCLUSION_REASONS[name], n) for name, n in counts["excluded"].items()]
     counts["excluded_total"] = sum(counts["excluded"].values())
     return counts
