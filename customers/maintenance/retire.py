@@ -27,15 +27,8 @@ def customer_retire(*, customer, by, reason=""):
     require(by, "customers.retire", stored)
     if stored.lifecycle == RETIRED:
         raise RetirementError("already retired")
-    previous = stored.lifecycle
-    stored.lifecycle = RETIRED
-    stored._change_reason = (reason or "retired")[:100]
-    stored._history_user = by
-    stored.save(update_fields=["lifecycle", "updated_at"])
-    customer.lifecycle = RETIRED
-    return CustomerRetirement.objects.create(
-        customer=stored, action=CustomerRetirement.Action.RETIRE, previous_lifecycle=previous, reason=reason, by=by
-    )
+    return _lifecycle_move(stored, customer, to=RETIRED, action=CustomerRetirement.Action.RETIRE,
+                           previous=stored.lifecycle, reason=reason, default_reason="retired", by=by)
 
 
 @transaction.atomic
@@ -47,14 +40,19 @@ def customer_unretire(*, customer, by, reason=""):
         raise RetirementError("not retired")
     last = stored.retirements.filter(action=CustomerRetirement.Action.RETIRE).first()
     restored = last.previous_lifecycle if last and last.previous_lifecycle else Customer.Lifecycle.CUSTOMER
-    stored.lifecycle = restored
-    stored._change_reason = (reason or "brought back")[:100]
+    return _lifecycle_move(stored, customer, to=restored, action=CustomerRetirement.Action.UNRETIRE,
+                           previous=RETIRED, reason=reason, default_reason="brought back", by=by)
+
+
+def _lifecycle_move(stored, customer, *, to, action, previous, reason, default_reason, by):
+    """Save the new lifecycle with its history row (who, why) and record the retirement action."""
+    stored.lifecycle = to
+    stored._change_reason = (reason or default_reason)[:100]
     stored._history_user = by
     stored.save(update_fields=["lifecycle", "updated_at"])
-    customer.lifecycle = restored
-    return CustomerRetirement.objects.create(
-        customer=stored, action=CustomerRetirement.Action.UNRETIRE, previous_lifecycle=RETIRED, reason=reason, by=by
-    )
+    customer.lifecycle = to  # the caller's instance shows the change too
+    return CustomerRetirement.objects.create(customer=stored, action=action, previous_lifecycle=previous,
+                                             reason=reason, by=by)
 
 
 @transaction.atomic
