@@ -24,7 +24,7 @@ at once do the work once: the second finds nothing due.
 import datetime
 
 from django.db import transaction
-from django.db.models import Case, CharField, Exists, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, CharField, Exists, F, Min, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -68,9 +68,15 @@ def _with_enrolment_date(targets):
     return targets.annotate(enrolled_on=TruncDate("enrolled_at"))
 
 
-def _bought_since_enrolment():
-    """On a queryset annotated by _with_enrolment_date: the customer bought on or after the enrolment day."""
-    return Exists(Purchase.objects.filter(customer_id=OuterRef("customer_id"), purchased_on__gte=OuterRef("enrolled_on")))
+def _bought_since_enrolment(first_enrolled_on=None):
+    """On a queryset annotated by _with_enrolment_date: the customer bought on or after the enrolment day.
+    first_enrolled_on (the earliest enrolment day among the targets asked about) adds a constant bound the planner
+    can read the purchases' date index with, instead of hashing every purchase of the base (measured: 3 s of 3,000,000
+    purchases for 50,000 targets, bench/bench_sequences.py)."""
+    purchases = Purchase.objects.filter(customer_id=OuterRef("customer_id"), purchased_on__gte=OuterRef("enrolled_on"))
+    if first_enrolled_on is not None:
+        purchases = purchases.filter(purchased_on__gte=first_enrolled_on)
+    return Exists(purchases)
 
 
 def _remaining_steps(channel=None):
@@ -93,10 +99,11 @@ def _opted_out_of_every_remaining_step():
 
 def _leave(today, now):
     """Targets who left, per reason, in EXCLUSION-like order (merged first: the record is gone)."""
+    first_enrolled_on = _with_enrolment_date(_due_targets(today)).aggregate(first=Min("enrolled_on"))["first"]
     reasons = [
         (CampaignTarget.LeftReason.MERGED, Q(customer__merged_into__isnull=False)),
         (CampaignTarget.LeftReason.RETIRED, Q(customer__lifecycle=Customer.Lifecycle.RETIRED)),
-        (CampaignTarget.LeftReason.PURCHASED, _bought_since_enrolment()),
+        (CampaignTarget.LeftReason.PURCHASED, _bought_since_enrolment(first_enrolled_on)),
         (CampaignTarget.LeftReason.OPTED_OUT, _opted_out_of_every_remaining_step()),
     ]
     left = {}
