@@ -60,7 +60,9 @@ def test_a_recipient_unsubscribes_with_the_link_in_the_received_message(smtp_ser
     reader = customer(name="株式会社配信停止", email="stop@example.jp")
     step = launched_step(customers=[reader], subject="春のご案内", body="新製品のご案内です。")
     channel_handler("email")(step=step, executions=executions(step), now=timezone.now())
-    assert outbox.outbox_send_batch()["sent"] == 1
+    # Without a broker (the embedded default) the queued send task already ran in-process; with one, no worker
+    # runs here, so this batch sends it. Either way exactly one message arrives.
+    outbox.outbox_send_batch()
     (message,) = smtp_server.messages
     text, _html = parts_of(message)
     link = next(url for url in links_in(text) if "/delivery/u/" in url)
