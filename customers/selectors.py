@@ -11,7 +11,6 @@ Phone-like input matches the digits-only phone keys, exactly or as a prefix, con
 import re
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db import connection
 from django.db.models import Q
 
 from customers import customer_columns, normalize
@@ -203,59 +202,6 @@ def customer_history(customer, *, limit=50):
     entries += _history_entries(contact_records, Contact, lambda r: r.name, users)
     entries.sort(key=lambda e: e["at"], reverse=True)
     return entries[:limit]
-
-
-# --- duplicates hint ------------------------------------------------------------------------------------------
-
-
-DUPLICATE_CANDIDATES = "mz_customer_import_candidates"
-
-
-def possible_duplicates(*, keys_table, listed=5):
-    """Existing customers sharing a normalized name, phone or e-mail with the rows staged in `keys_table` (a
-    temporary table of line, code, name_key, phone_key, email_key; see customers.customer_import.validation).
-    Customers whose code is in the table are left out: the file rewrites them.
-
-    Yields (line, row code, key field, customer code, customers sharing that key), per key at most `listed`
-    customers in code order. Set-based, a few statements per key field, so the cost grows with the rows and the
-    customers, never with their product (a key thousands of customers share names only the first few). The
-    candidates go through a temporary table of their own: the planner cannot know how few customers the file's
-    codes leave out (it guesses all of them, and then loops over the file once per customer), and with the
-    candidates counted it need not guess.
-    """
-    customers, candidates = Customer._meta.db_table, DUPLICATE_CANDIDATES
-    with connection.cursor() as cursor:
-        for field in ("name_key", "phone_key", "email_key"):
-            cursor.execute(f"DROP TABLE IF EXISTS {candidates}")
-            cursor.execute(
-                f"""
-                CREATE TEMP TABLE {candidates} AS SELECT c.{field} AS key, c.code FROM {customers} c
-                WHERE c.{field} IN (SELECT s.{field} FROM {keys_table} s WHERE s.{field} <> '')
-                """  # noqa: S608
-            )
-            cursor.execute(f"DELETE FROM {candidates} WHERE code IN (SELECT code FROM {keys_table})")  # noqa: S608
-            if connection.vendor == "postgresql":
-                cursor.execute(f"ANALYZE {candidates}")
-            cursor.execute(
-                f"""
-                SELECT k.line, k.code, d.code, d.total
-                FROM {keys_table} k
-                JOIN (
-                    SELECT key, code, total FROM (
-                        SELECT key, code, ROW_NUMBER() OVER (PARTITION BY key ORDER BY code) AS rank,
-                               COUNT(*) OVER (PARTITION BY key) AS total
-                        FROM {candidates}
-                    ) ranked
-                    WHERE rank <= %s
-                ) d ON d.key = k.{field}
-                ORDER BY k.line, d.code
-                """,  # noqa: S608 -- table and column names are constants of this module and the caller
-                [listed],
-            )
-            found = cursor.fetchall()
-            cursor.execute(f"DROP TABLE {candidates}")
-            for line, code, other, total in found:
-                yield line, code, field, other, total
 
 
 # --- export ---------------------------------------------------------------------------------------------------
