@@ -5,8 +5,9 @@ customers.inquiry. Every function here checks the permission layer itself, so no
 checks it on the row as stored (locked until commit), not on the object the caller has already changed:
 a rep who sets himself as an account's rep on the instance is still not the rep of the stored row.
 """
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from crm.permissions import require
 from customers import normalize
@@ -34,6 +35,21 @@ def _stamp_consent_changes(customer, before):
             continue
         if before is None or getattr(before, flag) != getattr(customer, flag):
             setattr(customer, f"{channel}_consent_changed_at", now)
+
+
+def customer_email_consent_record_by_owner(*, customer, given, method, reason, now):
+    """Record the address's owner giving or withdrawing e-mail consent (the double opt-in link, an unsubscribe).
+
+    No user acts, so no permission check: the caller has verified a token of its own and locked the row.
+    `method` and `reason` (lazy strings) are stored in the company's language, whatever language the owner's
+    browser asked for; the history keeps the reason.
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        customer.email_consent_method = str(method)[:100]
+        customer._change_reason = str(reason)
+    customer.has_email_consent = given
+    customer.email_consent_changed_at = now
+    customer.save(update_fields=["has_email_consent", "email_consent_changed_at", "email_consent_method"])
 
 
 def _clean_contact_fields(obj):

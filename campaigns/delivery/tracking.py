@@ -5,14 +5,14 @@ row's stored links), each with a salt of its own, so no token passes for another
 is refused. The click redirect reads the target from the outbox row, never from the request: it can only go to
 a URL that was in that message.
 """
-from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from customers import normalize
 from customers.models import Customer
+from customers.services import customer_email_consent_record_by_owner
 
 from ..models import EmailClick, EmailSuppression, OutboxMessage
 
@@ -65,8 +65,8 @@ class How:
 
 def _method_text(how):
     if how == How.ONE_CLICK:
-        return gettext("Unsubscribed with the mail client's one-click button")
-    return gettext("Unsubscribed through the link in a campaign e-mail")
+        return gettext_lazy("Unsubscribed with the mail client's one-click button")
+    return gettext_lazy("Unsubscribed through the link in a campaign e-mail")
 
 
 @transaction.atomic
@@ -85,13 +85,9 @@ def unsubscribe(*, token, how, now=None):
             email_key=address, defaults={"reason": EmailSuppression.Reason.UNSUBSCRIBE, "source": how,
                                          "created_at": now})
     if customer.has_email_consent:
-        # Stored data is in the company's language, whatever language the recipient's browser asked for.
-        with translation.override(settings.LANGUAGE_CODE):
-            customer.email_consent_method = _method_text(how)[:100]
-            customer._change_reason = gettext("E-mail consent withdrawn by the recipient (unsubscribe)")
-        customer.has_email_consent = False
-        customer.email_consent_changed_at = now
-        customer.save(update_fields=["has_email_consent", "email_consent_changed_at", "email_consent_method"])
+        customer_email_consent_record_by_owner(
+            customer=customer, given=False, method=_method_text(how),
+            reason=gettext_lazy("E-mail consent withdrawn by the recipient (unsubscribe)"), now=now)
     # Anything still queued for this address is not sent (the send-time check would catch it too).
     OutboxMessage.objects.filter(customer_id=customer.pk, state=OutboxMessage.State.QUEUED).update(
         state=OutboxMessage.State.SUPPRESSED, last_error="unsubscribed")

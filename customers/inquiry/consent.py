@@ -20,10 +20,11 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy
 
 from customers import normalize
 from customers.models import Customer, Inquiry
+from customers.services import customer_email_consent_record_by_owner
 
 # A salt of its own: a token signed for anything else in Mezame never passes as a consent confirmation.
 SIGNING_SALT = "mezame.customers.inquiry.email-consent-confirmation"
@@ -110,13 +111,9 @@ def inquiry_consent_confirm(*, inquiry):
     # The database decides which of two simultaneous clicks records the consent.
     if not Inquiry.objects.filter(pk=inquiry.pk, consent_confirmed_at__isnull=True).update(consent_confirmed_at=now):
         return LinkState.ALREADY
-    # Stored data is in the company's language, whatever language the visitor reads the page in.
-    with translation.override(settings.LANGUAGE_CODE):
-        customer.email_consent_method = gettext("Double opt-in confirmation (web form)")
-        customer._change_reason = gettext("E-mail consent confirmed by the address's owner (double opt-in)")
-    customer.has_email_consent = True
-    customer.email_consent_changed_at = now
-    customer.save(update_fields=["has_email_consent", "email_consent_changed_at", "email_consent_method"])
+    customer_email_consent_record_by_owner(
+        customer=customer, given=True, method=gettext_lazy("Double opt-in confirmation (web form)"),
+        reason=gettext_lazy("E-mail consent confirmed by the address's owner (double opt-in)"), now=now)
     inquiry.consent_confirmed_at = now
     return LinkState.CONFIRMED
 
