@@ -21,7 +21,6 @@ request asks why; a customer who moved or closed is not enrolled. One INSERT …
 ON CONFLICT DO NOTHING: a rerun enrols nobody twice, and a customer already running a playbook is left in it.
 """
 # ruff: noqa: S608 - SQL here is assembled from model table names and fixed fragments; values are always parameters.
-import datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -100,8 +99,7 @@ def playbooks_default_create(*, by, today=None):
             continue
         playbook = Campaign.objects.create(
             name=name, kind=Campaign.Kind.PLAYBOOK, playbook_reason=reason, starts_on=today,
-            ends_on=today.replace(year=today.year + 10) if not (today.month == 2 and today.day == 29)
-            else datetime.date(today.year + 10, 2, 28),
+            ends_on=services.years_later(today, 10),
             approach=Campaign.Approach.EVERYONE, channel=steps[0]["channel"], control_share_percent=CONTROL_SHARE,
             state=Campaign.State.LAUNCHED, launched_at=timezone.now(), launched_by=by, created_by=by)
         CampaignStep.objects.bulk_create(CampaignStep(campaign=playbook, position=i, **fields)

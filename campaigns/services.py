@@ -133,11 +133,12 @@ STEP_FIELDS = ("position", "channel", "wait_days", "condition", "is_key_accounts
                "subject", "body")
 
 
-def _next_year(day):
+def years_later(day, years=1):
+    """The same day `years` later; 29 February becomes the 28th in a year without it."""
     try:
-        return day.replace(year=day.year + 1)
+        return day.replace(year=day.year + years)
     except ValueError:  # 29 February
-        return day.replace(year=day.year + 1, day=28)
+        return day.replace(year=day.year + years, day=28)
 
 
 @transaction.atomic
@@ -149,7 +150,7 @@ def campaign_copy_to_next_year(*, campaign, by):
     name = stored.name.replace(year, str(stored.starts_on.year + 1)) if year in stored.name else stored.name
     copy = Campaign(**{name_: getattr(stored, name_) for name_ in CAMPAIGN_FIELDS})
     copy.name, copy.created_by, copy.copied_from = name, by, stored
-    copy.starts_on, copy.ends_on = _next_year(stored.starts_on), _next_year(stored.ends_on)
+    copy.starts_on, copy.ends_on = years_later(stored.starts_on), years_later(stored.ends_on)
     copy.kind, copy.playbook_reason = stored.kind, stored.playbook_reason
     copy.response_window_days = stored.response_window_days
     copy.save()
