@@ -26,7 +26,7 @@ import sys
 import threading
 import time
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+from bench.django_setup import setup_postgres
 
 RECIPIENTS = 100_000
 SMTP_MESSAGES = 5_000
@@ -266,22 +266,15 @@ def main(argv=None):
     parser.add_argument("--smtp-workers", type=int, default=1, help="senders at once (threads, each its own "
                         "database and SMTP connection, like Celery's worker processes)")
     args = parser.parse_args(argv)
-    if args.dsn:
-        os.environ["DATABASE_URL"] = args.dsn
     os.environ.pop("REDIS_URL", None)  # tasks queued on commit run in-process (none is, here)
 
     import logging
 
-    import django
-
-    django.setup()
+    setup_postgres(args.dsn)
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     from django.conf import settings
     from django.core.management import call_command
 
-    if not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
-        sys.exit("needs PostgreSQL: pass --dsn or set DATABASE_URL")
-    settings.DEBUG = False
     settings.MEZAME_SITE_URL = "https://mezame.example"
     call_command("migrate", verbosity=0)
     from campaigns.delivery import tasks

@@ -15,11 +15,11 @@ Targets (issue 6): scan ≤ 2 × baseline; fit + scoring ≤ 60 s.
 """
 import argparse
 import datetime as dt
-import os
 import sys
 import time
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+from bench.django_setup import setup_postgres
+
 DEFAULT_DSN = "postgres://postgres@127.0.0.1:5432/mezame_bench"
 
 
@@ -83,11 +83,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--as-of", default="2026-11-01", help="scan date (default: the day after the data ends)")
     args = parser.parse_args(argv)
-    os.environ.setdefault("DATABASE_URL", DEFAULT_DSN)
-
-    import django
-
-    django.setup()
+    setup_postgres(default_dsn=DEFAULT_DSN)
     from django.core.management import call_command
     from django.db import connection
 
@@ -96,8 +92,6 @@ def main(argv=None):
     from crm.dormancy.pipeline import scan_dormancy
 
     as_of = dt.date.fromisoformat(args.as_of)
-    if connection.vendor != "postgresql":
-        sys.exit("bench_dormancy needs PostgreSQL: set DATABASE_URL")
     call_command("migrate", verbosity=0)
     info = ensure_large_dataset("default")
     log(f"data: {info}")

@@ -14,12 +14,12 @@ warm-up; the plans of the main queries are printed; and the cost the sort indexe
 measured (each index dropped and built again, as pipeline._bulk_insert does after the INSERT).
 """
 import argparse
-import os
 import statistics
 import sys
 import time
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+from bench.django_setup import setup_postgres
+
 CUSTOMERS = 1_000_000
 REPS = 500  # books of 2,000 customers
 AS_OF = "2026-11-27"
@@ -159,18 +159,12 @@ def main(argv=None):
     parser.add_argument("--reps", type=int, default=REPS, help="reps sharing the customers (default: 500)")
     args = parser.parse_args(argv)
 
-    import django
-
-    django.setup()
-    from django.conf import settings
+    setup_postgres()
     from django.contrib.auth import get_user_model
     from django.test import Client
 
     from crm.dormancy.forms import DormantFilter
 
-    if not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
-        sys.exit("needs PostgreSQL: set DATABASE_URL")
-    settings.DEBUG = False
     fill(args.customers, args.reps)
     user_model = get_user_model()
     manager, rep = user_model.objects.get(username="benchmanager"), user_model.objects.get(username="benchrep7")

@@ -12,11 +12,10 @@ retirement). The bulk retirement and the merge run in a transaction rolled back,
 Best of 3 after a warm-up.
 """
 import argparse
-import os
-import sys
 import time
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+from bench.django_setup import setup_postgres
+
 BULK = 10_000
 
 
@@ -76,12 +75,7 @@ def main(argv=None):
     parser.add_argument("--dsn", required=True)
     parser.add_argument("--customers", type=int, default=1_000_000)
     args = parser.parse_args(argv)
-    os.environ["DATABASE_URL"] = args.dsn
-
-    import django
-
-    django.setup()
-    from django.conf import settings
+    setup_postgres(args.dsn)
     from django.contrib.auth import get_user_model
     from django.db import connection
 
@@ -92,9 +86,6 @@ def main(argv=None):
     from customers.maintenance.worklists import worklist_counts, worklist_queryset
     from customers.models import Customer
 
-    if not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
-        sys.exit("needs PostgreSQL")
-    settings.DEBUG = False
     fill(args.customers)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")

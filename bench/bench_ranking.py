@@ -19,7 +19,9 @@ import os
 import sys
 import time
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+from bench.django_setup import setup_postgres
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")  # --synthetic-only sets up without a database
 DEFAULT_DSN = "postgres://postgres@127.0.0.1:5432/mezame_bench"
 
 
@@ -76,8 +78,7 @@ def main(argv=None):
         print(f"synthetic 1,000,000 rows: fit {fit_s:.1f} s (200,000-row sample), scoring {score_s:.1f} s, "
               f"total {fit_s + score_s:.1f} s   target ≤ 60 s")
         return
-    os.environ.setdefault("DATABASE_URL", DEFAULT_DSN)
-    django.setup()
+    setup_postgres(default_dsn=DEFAULT_DSN)
     from django.core.management import call_command
     from django.db import connection, transaction
 
@@ -86,8 +87,6 @@ def main(argv=None):
     from crm.dormancy.models import RankingEvaluation
     from crm.dormancy.pipeline import scan_dormancy
 
-    if connection.vendor != "postgresql":
-        sys.exit("bench_ranking needs PostgreSQL: set DATABASE_URL")
     call_command("migrate", verbosity=0)
     log(f"data: {ensure_large_dataset('default')}")
     # As autovacuum keeps a live table: the cut-off figures are an index-only scan, which needs the visibility map

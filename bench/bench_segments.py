@@ -10,11 +10,9 @@ campaigns.segments alone (and a combination), previewed for the e-mail channel a
 SELECT COUNT(*) over the customers. Target: ≤ 1 s each.
 """
 import argparse
-import os
-import sys
 import time
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+from bench.django_setup import setup_postgres
 
 
 def best_of(fn, runs=3):
@@ -33,12 +31,7 @@ def main(argv=None):
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--explain", action="store_true", help="print the plan of the count query of each filter")
     args = parser.parse_args(argv)
-    os.environ["DATABASE_URL"] = args.dsn
-
-    import django
-
-    django.setup()
-    from django.conf import settings
+    setup_postgres(args.dsn)
     from django.contrib.auth import get_user_model
     from django.db import connection
 
@@ -46,9 +39,6 @@ def main(argv=None):
     from campaigns import segments
     from customers.models import Product, Tag
 
-    if not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
-        sys.exit("needs PostgreSQL")
-    settings.DEBUG = False
     campaign_data.fill(args.customers)
     tag, _created = Tag.objects.get_or_create(name="bench")
     product = Product.objects.filter(code="BP007").first()

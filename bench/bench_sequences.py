@@ -18,11 +18,10 @@ Target: the scan step ≤ 30 s.
 """
 import argparse
 import datetime
-import os
-import sys
 import time
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+from bench.django_setup import setup_postgres
+
 CHANGES = 50_000
 
 
@@ -42,12 +41,7 @@ def main(argv=None):
     parser.add_argument("--changes", type=int, default=CHANGES)
     parser.add_argument("--no-handlers", action="store_true", help="leave delivery and visits out (engine alone)")
     args = parser.parse_args(argv)
-    os.environ["DATABASE_URL"] = args.dsn
-
-    import django
-
-    django.setup()
-    from django.conf import settings
+    setup_postgres(args.dsn)
     from django.contrib.auth import get_user_model
     from django.db import connection, transaction
 
@@ -56,9 +50,6 @@ def main(argv=None):
     from crm.dormancy.models import ScanRun
     from crm.dormancy.pipeline import ScanContext
 
-    if not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
-        sys.exit("needs PostgreSQL")
-    settings.DEBUG = False
     campaign_data.fill(args.customers)
     if args.no_handlers:
         channels._HANDLERS.clear()

@@ -15,11 +15,9 @@ run. Timed in one transaction that is rolled back at the end (so the run can be 
 """
 import argparse
 import datetime
-import os
-import sys
 import time
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+from bench.django_setup import setup_postgres
 
 
 def timed(label, fn, floor=None):
@@ -37,12 +35,7 @@ def main(argv=None):
     parser.add_argument("--customers", type=int, default=200_000)
     parser.add_argument("--top", type=int, default=20, help="top dormant customers per rep (N)")
     args = parser.parse_args(argv)
-    os.environ["DATABASE_URL"] = args.dsn
-
-    import django
-
-    django.setup()
-    from django.conf import settings
+    setup_postgres(args.dsn)
     from django.db import connection, transaction
     from django.utils import timezone
 
@@ -51,9 +44,6 @@ def main(argv=None):
     from visits import pipeline
     from visits.models import VisitSettings
 
-    if not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
-        sys.exit("needs PostgreSQL")
-    settings.DEBUG = False
     fill(args.customers)
     as_of = datetime.date.fromisoformat(str(AS_OF))
     with connection.cursor() as cursor:
