@@ -6,7 +6,7 @@ import datetime
 from collections import defaultdict
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case, Count, F, IntegerField, Min, OuterRef, Q, Subquery, Sum, Value, When, Window
+from django.db.models import Case, Count, F, IntegerField, Min, OuterRef, Subquery, Sum, Value, When, Window
 from django.utils import timezone
 
 from crm.dormancy import reasons
@@ -201,10 +201,3 @@ def pending_suggestions(*, kinds=None):
         pending = pending.filter(kind__in=kinds)
     return pending.select_related("customer", "suggested_by", "visit_log").order_by("created_at", "pk")
 
-
-def pending_counts():
-    """(suggested field changes waiting, customers reported closed or moved waiting): the worklist's two counts."""
-    closed = Q(kind__in=[UpdateSuggestion.Kind.BUSINESS_CLOSED, UpdateSuggestion.Kind.MOVED])
-    figures = UpdateSuggestion.objects.filter(state=UpdateSuggestion.State.PENDING).aggregate(
-        changes=Count("pk", filter=~closed), closed=Count("pk", filter=closed))
-    return figures["changes"], figures["closed"]
