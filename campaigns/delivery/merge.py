@@ -2,8 +2,8 @@
 
 A small registry: each provider is called once per chunk of customers as provider(step, customer_ids) and returns
 {customer_id: {field: value}} (set-based, a few queries per chunk, never one per customer). The built-in provider
-gives the customer's side; the coupons module (campaigns.coupons.coupon_fields_for) adds coupon_code,
-coupon_expires_on and coupon_offer when it is installed; any app may add more from its AppConfig.ready().
+gives the customer's side; the coupons module (campaigns.coupons.merge_fields, registered by its setup) adds
+coupon_code, coupon_expires_on and coupon_offer; any app may add more from its AppConfig.ready().
 
 The step's text is filled by plain substitution, not by Django's template engine: managers edit it, and a
 template language in their hands could read any attribute of the objects passed in.
@@ -119,15 +119,6 @@ def customer_fields(step, customer_ids):
     return found
 
 
-def _coupon_provider():
-    """campaigns.coupons' provider when that module is installed (it is built alongside delivery)."""
-    try:
-        from campaigns.coupons.merge_fields import coupon_fields_for
-    except ImportError:
-        return None
-    return coupon_fields_for
-
-
 def unregister_merge_fields(provider):
     if provider in _PROVIDERS:
         _PROVIDERS.remove(provider)
@@ -136,11 +127,7 @@ def unregister_merge_fields(provider):
 def fields_for(step, customer_ids):
     """{customer_id: {field: value}} from every provider; a field a provider leaves out is empty."""
     merged = defaultdict(lambda: dict.fromkeys(FIELDS, ""))
-    providers = [customer_fields, *_PROVIDERS]
-    coupons = _coupon_provider()
-    if coupons is not None and coupons not in providers:
-        providers.append(coupons)
-    for provider in providers:
+    for provider in (customer_fields, *_PROVIDERS):
         for customer_id, values in (provider(step, customer_ids) or {}).items():
             merged[customer_id].update({key: _shown(value) for key, value in values.items()})
             if isinstance(values.get("coupon_expires_at_date"), datetime.date):  # the date in the reader's format
