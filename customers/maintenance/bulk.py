@@ -4,11 +4,12 @@ Each is a few set-based statements over the chosen customers (a QuerySet: the ti
 the permission once for the action, and writes one history row per changed customer with one INSERT … SELECT.
 """
 # ruff: noqa: S608 - SQL here is assembled from model table and column names; values are always parameters.
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from crm.permissions import require
+from crm.sql import execute, table
 from customers.models import Customer
 
 from .history import queryset_ids_sql, write_customer_history
@@ -47,14 +48,11 @@ def customers_add_tag_bulk(*, queryset, tag, by):
         return 0
     marked = Customer.objects.filter(updated_at=now)
     ids_sql, ids_params = queryset_ids_sql(marked.filter(~Q(has_tag)))
-    qn = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {qn(through._meta.db_table)} (customer_id, tag_id) "
-            f"SELECT id, %s FROM {qn(Customer._meta.db_table)} WHERE id IN ({ids_sql})",
-            [tag.pk, *ids_params],
-        )
-        added = cursor.rowcount
+    added = execute(
+        f"INSERT INTO {table(through)} (customer_id, tag_id) "
+        f"SELECT id, %s FROM {table(Customer)} WHERE id IN ({ids_sql})",
+        [tag.pk, *ids_params],
+    )
     # Tags are not fields of the history rows: the reason names the tag, the row the time and the user.
     sql, params = queryset_ids_sql(marked)
     write_customer_history(customer_ids_sql=sql, params=params, by=by, reason=f"bulk: tag {tag.name}"[:100])

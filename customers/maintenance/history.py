@@ -4,6 +4,7 @@ customer a bulk action changed, as a per-row save() would, without a Python loop
 from django.db import connection
 from django.utils import timezone
 
+from crm.sql import execute, table
 from customers.models import Customer
 
 HISTORY_META_FIELDS = {"history_id", "history_date", "history_change_reason", "history_type", "history_user"}
@@ -20,14 +21,12 @@ def write_customer_history(*, customer_ids_sql, params, by, reason, history_type
     columns = [f.column for f in historical._meta.concrete_fields if f.name not in HISTORY_META_FIELDS]
     meta = ["history_date", "history_change_reason", "history_type", "history_user_id"]
     sql = (
-        f"INSERT INTO {qn(historical._meta.db_table)} ({', '.join(qn(c) for c in columns + meta)}) "
-        f"SELECT {', '.join(qn(c) for c in columns)}, %s, %s, %s, %s FROM {qn(Customer._meta.db_table)} "
+        f"INSERT INTO {table(historical)} ({', '.join(qn(c) for c in columns + meta)}) "
+        f"SELECT {', '.join(qn(c) for c in columns)}, %s, %s, %s, %s FROM {table(Customer)} "
         f"WHERE {qn('id')} IN ({customer_ids_sql})"
     )
-    with connection.cursor() as cursor:
-        now = connection.ops.adapt_datetimefield_value(timezone.now())
-        cursor.execute(sql, [now, (reason or "")[:100], history_type, getattr(by, "pk", None), *params])
-        return cursor.rowcount
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    return execute(sql, [now, (reason or "")[:100], history_type, getattr(by, "pk", None), *params])
 
 
 def queryset_ids_sql(queryset):

@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from crm.permissions import require
+from crm.sql import execute, table
 from customers.models import Customer, CustomerRetirement
 
 from .history import queryset_ids_sql, write_customer_history
@@ -66,17 +67,14 @@ def customers_retire_bulk(*, queryset, by, reason=""):
     now = timezone.now()
     targets = queryset.filter(merged_into__isnull=True).exclude(lifecycle=RETIRED).order_by()
     target_sql, target_params = queryset_ids_sql(targets)
-    qn = connection.ops.quote_name
-    table = CustomerRetirement._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {qn(table)} (customer_id, action, previous_lifecycle, reason, by_id, at) "
-            f"SELECT id, %s, lifecycle, %s, %s, %s FROM {qn(Customer._meta.db_table)} WHERE id IN ({target_sql})",
-            [CustomerRetirement.Action.RETIRE, reason, getattr(by, "pk", None),
-             connection.ops.adapt_datetimefield_value(now), *target_params],
-        )
-        if not cursor.rowcount:
-            return 0
+    inserted = execute(
+        f"INSERT INTO {table(CustomerRetirement)} (customer_id, action, previous_lifecycle, reason, by_id, at) "
+        f"SELECT id, %s, lifecycle, %s, %s, %s FROM {table(Customer)} WHERE id IN ({target_sql})",
+        [CustomerRetirement.Action.RETIRE, reason, getattr(by, "pk", None),
+         connection.ops.adapt_datetimefield_value(now), *target_params],
+    )
+    if not inserted:
+        return 0
     # The rows just written (this transaction's `now`) name exactly the customers to retire.
     written = CustomerRetirement.objects.filter(at=now, action=CustomerRetirement.Action.RETIRE, by=by)
     chosen = Customer.objects.filter(pk__in=written.values("customer_id"))

@@ -13,6 +13,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from crm.permissions import require
+from crm.sql import execute, table
 from customers.models import Customer, Purchase, ReviewFlag, ReviewRule, Touchpoint
 from customers.worklist import worklist_source
 
@@ -52,19 +53,16 @@ def review_rules_evaluate(*, rules=None, now=None):
     "keep" is not proposed again by the same rule). Returns {rule id: number of new flags}."""
     now = now or timezone.now()
     rules = list(ReviewRule.objects.filter(is_active=True) if rules is None else rules)
-    qn = connection.ops.quote_name
     flagged = {}
     for rule in rules:
         decided = ReviewFlag.objects.filter(customer_id=OuterRef("pk"), rule=rule)
         matching = rule_queryset(rule, now=now).filter(~Q(Exists(decided))).order_by()
         sql, params = queryset_ids_sql(matching)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {qn(ReviewFlag._meta.db_table)} (customer_id, rule_id, flagged_at, resolution) "
-                f"SELECT id, %s, %s, '' FROM {qn(Customer._meta.db_table)} WHERE id IN ({sql})",
-                [rule.pk, connection.ops.adapt_datetimefield_value(now), *params],
-            )
-            flagged[rule.pk] = cursor.rowcount
+        flagged[rule.pk] = execute(
+            f"INSERT INTO {table(ReviewFlag)} (customer_id, rule_id, flagged_at, resolution) "
+            f"SELECT id, %s, %s, '' FROM {table(Customer)} WHERE id IN ({sql})",
+            [rule.pk, connection.ops.adapt_datetimefield_value(now), *params],
+        )
     return flagged
 
 
