@@ -63,20 +63,15 @@ class Row:
         return [(reason, SKIP_REASONS.get(reason, reason), n) for reason, n in sorted(self.skipped.items())]
 
 
-def _plus(expr, days):
-    days = int(days)
-    return f"({expr} + {days})" if sql.is_postgres() else f"date({expr}, '{days:+d} days')"
-
-
 def _measure(base, *, window, today):
     """{group: (customers, responded, revenue, purchase days before, after, days elapsed after)} for a base
     queryset of values_list(x_grp, x_customer, x_start)."""
     base_sql, params = base.query.sql_with_params()
     d = sql.date_param()
     start = "b.x_start"
-    in_window = f"p.purchased_on > {start} AND p.purchased_on <= {_plus(start, window)}"
-    before = f"p.purchased_on > {_plus(start, -YEAR)} AND p.purchased_on <= {start}"
-    after = f"p.purchased_on > {start} AND p.purchased_on <= {_plus(start, YEAR)} AND p.purchased_on <= {d}"
+    in_window = f"p.purchased_on > {start} AND p.purchased_on <= {sql.add_days(start, int(window))}"
+    before = f"p.purchased_on > {sql.add_days(start, -YEAR)} AND p.purchased_on <= {start}"
+    after = f"p.purchased_on > {start} AND p.purchased_on <= {sql.add_days(start, YEAR)} AND p.purchased_on <= {d}"
     elapsed = sql.days_between(d, start)
     rows = sql.fetch_all(
         f"SELECT m.x_grp, COUNT(*), SUM(m.bought), SUM(m.amount), SUM(m.before_days), SUM(m.after_days), "
@@ -87,7 +82,7 @@ def _measure(base, *, window, today):
         f"COUNT(DISTINCT CASE WHEN {after} THEN p.purchased_on END) AS after_days, "
         f"MAX(CASE WHEN {elapsed} > {YEAR} THEN {YEAR} WHEN {elapsed} < 0 THEN 0 ELSE {elapsed} END) AS elapsed "
         f"FROM ({base_sql}) b LEFT JOIN {sql.table(Purchase)} p ON p.customer_id = b.x_customer "
-        f"AND p.purchased_on > {_plus(start, -YEAR)} AND p.purchased_on <= {_plus(start, YEAR)} "
+        f"AND p.purchased_on > {sql.add_days(start, -YEAR)} AND p.purchased_on <= {sql.add_days(start, YEAR)} "
         f"GROUP BY b.x_grp, b.x_customer) m GROUP BY m.x_grp",
         (today, today, today, today, *params))
     return {str(grp): rest for grp, *rest in rows}

@@ -27,7 +27,8 @@ def add_days(date_sql, days_sql):
     """`date_sql` plus `days_sql` whole days (an integer SQL expression)."""
     if is_postgres():
         return f"({date_sql} + CAST({days_sql} AS integer))"
-    return f"date({date_sql}, '+' || CAST({days_sql} AS INTEGER) || ' days')"
+    # No '+' before the number: SQLite reads "-365 days" but not "+-365 days" (NULL), so negative days work too.
+    return f"date({date_sql}, CAST({days_sql} AS INTEGER) || ' days')"
 
 
 def is_distinct(a, b):
