@@ -1,10 +1,9 @@
 """The maintainer's duplicate review queue: the stored candidates of the last find_duplicates run, best first.
 Accept leads to the merge wizard (the merge service does the work), reject is remembered for good."""
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -17,7 +16,7 @@ from . import services
 from .scoring import reason_text
 
 PAGE_SIZE = 25
-MERGE_WIZARD_URL = "customers:merge_wizard"  # the merge wizard's page (customers.maintenance), when installed
+MERGE_WIZARD_URL = "customers:merge_wizard"  # the merge wizard's page (customers.maintenance)
 
 
 def queue_candidates():
@@ -30,12 +29,9 @@ def queue_candidates():
 
 
 def merge_wizard_url(candidate):
-    """The merge wizard for this pair (the older record, by id, offered as the survivor), or None without one."""
-    try:
-        url = reverse(MERGE_WIZARD_URL)
-    except NoReverseMatch:
-        return None
-    return url + "?" + urlencode({"survivor": candidate.customer_a_id, "duplicate": candidate.customer_b_id})
+    """The merge wizard for this pair (the older record, by id, offered as the survivor)."""
+    query = urlencode({"survivor": candidate.customer_a_id, "duplicate": candidate.customer_b_id})
+    return f"{reverse(MERGE_WIZARD_URL)}?{query}"
 
 
 @require_GET
@@ -45,7 +41,6 @@ def duplicate_queue(request):
     page = paginator.get_page(request.GET.get("page"))
     for candidate in page.object_list:
         candidate.reason_texts = [reason_text(reason) for reason in candidate.reasons]
-        candidate.merge_url = merge_wizard_url(candidate)
     last_run = DuplicateCandidate.objects.order_by("-found_at").values_list("found_at", flat=True).first()
     return render(request, "customers/duplicates/queue.html", {"page": page, "paginator": paginator,
                                                                "last_run": last_run})  # fmt: skip
@@ -81,10 +76,7 @@ def duplicate_accept(request, pk):
     candidate = _candidate(pk)
     if candidate.customer_a.merged_into_id or candidate.customer_b.merged_into_id:
         raise Http404  # one of them was merged since the run: the pair is gone
-    url = merge_wizard_url(candidate)
-    if url is None:
-        raise PermissionDenied(_("The merge wizard is not available."))
-    return redirect(url)
+    return redirect(merge_wizard_url(candidate))
 
 
 def _back(request):
