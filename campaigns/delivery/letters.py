@@ -6,13 +6,13 @@ Customers who cannot get a letter (no postal code or address, consent withdrawn,
 batch with their problem, listed apart for the list maintainer, never silently dropped.
 """
 import logging
-from collections import Counter
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
+from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -125,9 +125,9 @@ def _order(batch):
 
 def postal_areas(batch):
     """[(first three digits of the postal code, letters)] in order: the counts the post office asks for."""
-    keys = (LetterBatchItem.objects.filter(batch=batch, problem="")
-            .values_list("customer__postal_key", flat=True))
-    return sorted(Counter(key[:3] for key in keys).items())
+    return list(LetterBatchItem.objects.filter(batch=batch, problem="")
+                .annotate(area=Substr("customer__postal_key", 1, 3)).order_by("area")
+                .values_list("area").annotate(letters=Count("pk")))
 
 
 def letter_batch_render_run(*, batch_id):
