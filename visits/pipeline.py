@@ -113,9 +113,9 @@ def campaign_step_tasks(*, step, executions, now):
     to the customer's rep, in one statement; the executions taken move to handed_over in the same transaction.
     Returns how many it took. A customer who already has an open reactivation task keeps that one (the call is
     already on the rep's list); a rerun finds no due execution left and does nothing."""
-    kind = VisitTask.Kind.VISIT.value if getattr(step, "channel", "") == "visit" else VisitTask.Kind.PHONE.value
+    kind = VisitTask.Kind.VISIT.value if step.channel == "visit" else VisitTask.Kind.PHONE.value
     # The step's instructions, else the campaign's name: what the rep reads on his today page.
-    note = (getattr(step, "body", "") or str(getattr(getattr(step, "campaign", None), "name", "") or ""))[:2000]
+    note = (step.body or step.campaign.name)[:2000]
     due = timezone.localdate(now) + datetime.timedelta(days=VisitSettings.current().due_days)
     due_executions = executions.filter(state=EXECUTION_DUE)
     chosen, chosen_params = due_executions.order_by().values_list("id", "customer_id").query.sql_with_params()
