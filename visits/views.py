@@ -61,8 +61,9 @@ def _log(request, customer, task=None):
             _apply_errors(form, error)
         else:
             messages.success(request, _("The visit was logged."))
-            return redirect("visits:today" if task is not None else "customers:detail", *(
-                [] if task is not None else [customer.pk]))
+            if task is not None:
+                return redirect("visits:today")
+            return redirect("customers:detail", customer.pk)
     return render(request, "visits/log_form.html", {"form": form, "customer": customer, "task": task})
 
 
