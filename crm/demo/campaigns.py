@@ -41,7 +41,7 @@ def demo_campaigns(*, as_of, log=print):
     manager = get_user_model().objects.get(username="manager")
     demo_campaigns_wipe()
     for name, start_month, start_day, end_month, end_day in SEASONS:
-        services.demand_season_create(by=manager, name=f"{name}", start_month=start_month, start_day=start_day,
+        services.demand_season_create(by=manager, name=name, start_month=start_month, start_day=start_day,
                                       end_month=end_month, end_day=end_day)
     created = playbooks.playbooks_default_create(by=manager, today=as_of)
 
