@@ -2,6 +2,7 @@
 from dataclasses import dataclass, field
 
 from customers import normalize
+from customers.maintenance.postal import POSTAL_PREFIXES
 
 from .catalogue import (
     AREA,
@@ -98,13 +99,21 @@ def make_profile(rng, fake, index, cohort):
                    last_romaji.lower(), fiscal, tags=[industry])
 
 
+def postal_code(rng, prefecture):
+    """A postal code whose first two digits belong to the prefecture (as Japan Post numbers them), so the
+    maintainer's worklist flags only the records that really disagree."""
+    prefixes = [prefix for prefix, pref in POSTAL_PREFIXES if pref == prefecture and len(prefix) == 2]
+    head, tail = rng.randint(100, 399), rng.randint(0, 9999)  # drawn as before: the rest of the demo stays the same
+    return f"{prefixes[head % len(prefixes)]}{head % 10}-{tail:04d}" if prefixes else f"{head:03d}-{tail:04d}"
+
+
 def customer_fields(rng, fake, profile, *, first_seen_at):
     """Field values for Customer(...): address, phones, e-mail, consents, what sales learned about prospects."""
     town = f"{fake.town()}{rng.randint(1, 5)}-{rng.randint(1, 30)}-{rng.randint(1, 20)}"
     has_email = rng.random() < 0.8
     email = f"info@{profile.romaji}-{profile.index}.example.jp" if has_email else ""
     fields = {
-        "postal_code": f"{rng.randint(100, 399):03d}-{rng.randint(0, 9999):04d}",
+        "postal_code": postal_code(rng, profile.prefecture),
         "prefecture": profile.prefecture,
         # stored as every entry path stores them (the form, the import), so an export imports back unchanged
         "address": normalize.clean_text(f"{profile.city}{town}"),
