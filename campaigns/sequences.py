@@ -153,8 +153,8 @@ def _skip_reason(step, targets, now):
         if name == "frequency_cap":
             # The same cap, counted for this step's customers only: their touchpoints through the customer index,
             # not every contact of the whole base (measured: bench/bench_sequences.py).
-            condition = Q(pk__in=segments.capped_customer_ids(channel=step.channel, now=now).filter(
-                customer_id__in=targets.values("customer_id")))
+            condition = segments.frequency_capped_q(channel=step.channel, now=now,
+                                                    among=targets.values("customer_id"))
         whens.append(When(condition, then=Value(name)))
     return Case(*whens, default=Value(""), output_field=CharField()) if whens else Value("")
 

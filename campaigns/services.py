@@ -2,7 +2,7 @@
 checked on the row as stored (crm.permissions.require). Views only call these."""
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
+from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Mod
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -226,32 +226,6 @@ def _lock_channel(channel):
     if sql.is_postgres():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", (0x6D7A, hash(channel) & 0x7FFFFFFF))
-
-
-def campaign_contacts_record(*, campaign, by, now=None):
-    """Record the contacts of a launched campaign's due targets (its letters were posted, its e-mails sent):
-    a Touchpoint on each customer's shared history and the CampaignContact linking it here.
-
-    Only targets still reachable at this moment are contacted: not in the control group, not yet contacted,
-    due by today, and passing every exclusion again (consent may have been withdrawn, the cap reached by other
-    contacts since the launch). Returns the number contacted.
-    """
-    now = now or timezone.now()
-    with transaction.atomic():
-        stored = Campaign.objects.select_for_update().get(pk=campaign.pk)
-        require(by, ACTION, stored)
-        if stored.state != Campaign.State.LAUNCHED:
-            raise ValidationError(_("Only a launched campaign makes contacts."))
-        _lock_channel(stored.channel)
-        due = CampaignTarget.objects.filter(campaign=stored, in_control_group=False, contacted_at__isnull=True,
-                                            due_on__lte=timezone.localdate(now))
-        reachable = segments.Audience(
-            matched=segments.filter_customers({}).filter(Exists(due.filter(customer_id=OuterRef("pk")))),
-            conditions=segments.exclusion_conditions(channel=stored.channel, include_lost=stored.include_lost,
-                                                     now=now))
-        customer_ids = list(reachable.selected.values_list("pk", flat=True))
-        first_step = first_step_of(stored)
-        return _contacts_write(step=first_step, campaign=stored, customer_ids=customer_ids, now=now, by=by)
 
 
 def step_contacts_record(*, step, customer_ids, now=None, by=None):

@@ -40,6 +40,7 @@ from . import conf, mail, merge
 logger = logging.getLogger(__name__)
 State = OutboxMessage.State
 SKIP_REASON = "email_not_allowed"  # StepExecution.skip_reason of a message suppressed at send time
+FAILED_SKIP_REASON = "email_failed"  # … of a message the server refused for good
 
 
 class TransientSendError(Exception):
@@ -114,6 +115,14 @@ def _suppress_not_sendable(token, now):
     StepExecution.objects.filter(pk__in=execution_ids, state=StepExecution.State.HANDED_OVER).update(
         state=StepExecution.State.SKIPPED, skip_reason=SKIP_REASON)
     return count
+
+
+def _skip_failed_executions():
+    """A message that failed for good reached nobody: its execution is skipped, so that it no longer holds a place
+    under the frequency cap (campaigns.segments counts handed-over executions as contacts to come)."""
+    failed = OutboxMessage.objects.filter(execution_id=OuterRef("pk"), state=State.FAILED)
+    StepExecution.objects.filter(Exists(failed), state=StepExecution.State.HANDED_OVER).update(
+        state=StepExecution.State.SKIPPED, skip_reason=FAILED_SKIP_REASON)
 
 
 # --- sending -------------------------------------------------------------------------------------------------
@@ -231,6 +240,7 @@ def outbox_send_batch(*, now=None, limit=None, step_id=None, connection=None):
             # A row that went back to the queue too often stops there.
             OutboxMessage.objects.filter(state=State.QUEUED, attempts__gte=conf.max_attempts()).update(
                 state=State.FAILED)
+            _skip_failed_executions()
             record_sent_contacts(step_ids={row.step_id for row in rows})
     counts["sent"] = len(sent_ids)
     return counts

@@ -1,17 +1,15 @@
-"""Launching a campaign: targets written once, a reproducible control group, managers only; recording contacts
-keeps every customer under the frequency cap (a property over random contact histories)."""
+"""Launching a campaign: targets written once, a reproducible control group, managers only (the frequency cap on the
+way contacts are made: test_frequency_cap.py)."""
 import datetime
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from campaigns import services
-from campaigns.models import Campaign, CampaignContact, CampaignTarget, ContactPolicy, Segment
+from campaigns.models import Campaign, CampaignTarget, Segment
 from crm.permissions import Refused
-from customers.models import Customer, Touchpoint
+from customers.models import Customer
 
-from .support import NOW, customer, touch
+from .support import NOW, customer
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -98,60 +96,3 @@ class TestLaunch:
         campaign = services.campaign_launch(campaign=draft(), by=manager, now=NOW)
         with pytest.raises(ValidationError):
             services.campaign_update(campaign=campaign, by=manager, name="変更")
-
-
-class TestContacts:
-    def test_a_contact_is_a_touchpoint_on_the_shared_history_linked_to_the_campaign(self, manager):
-        reached, held_back = customer(), customer()
-        campaign = services.campaign_launch(campaign=draft(channel="dm"), by=manager, now=NOW)
-        CampaignTarget.objects.filter(customer=held_back).update(in_control_group=True)
-        assert services.campaign_contacts_record(campaign=campaign, by=manager, now=NOW) == 1
-        contact = CampaignContact.objects.get()
-        assert (contact.customer_id, contact.channel, contact.touchpoint.channel) == (reached.pk, "dm", "letter")
-        assert contact.touchpoint.customer_id == reached.pk and "春の休眠掘り起こし" in contact.touchpoint.summary
-        assert CampaignTarget.objects.get(customer=reached).contacted_at == NOW
-        assert services.campaign_contacts_record(campaign=campaign, by=manager, now=NOW) == 0  # once only
-
-    def test_a_customer_who_reached_the_cap_after_the_launch_is_skipped(self, manager):
-        c = customer()
-        campaign = services.campaign_launch(campaign=draft(), by=manager, now=NOW)
-        touch(c, "email", 1)
-        touch(c, "email", 2)
-        assert services.campaign_contacts_record(campaign=campaign, by=manager, now=NOW) == 0
-        assert not Touchpoint.objects.filter(summary__contains="春").exists()
-
-
-def _contacts_in_window(customer_id, end, days):
-    return Touchpoint.objects.filter(customer_id=customer_id, channel="email",
-                                     occurred_at__gt=end - datetime.timedelta(days=days),
-                                     occurred_at__lte=end).count()
-
-
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(histories=st.lists(st.lists(st.integers(min_value=0, max_value=200), max_size=9), min_size=1, max_size=6),
-       caps=st.tuples(st.integers(min_value=1, max_value=3), st.integers(min_value=1, max_value=8)))
-def test_recording_contacts_never_exceeds_the_cap(manager, histories, caps):
-    """Whatever the earlier contacts, after a campaign's contacts no customer has more than the caps allow in the
-    30 or 180 days up to the contact — and everyone below both caps was contacted."""
-    CampaignContact.objects.all().delete()
-    Touchpoint.objects.all().delete()
-    CampaignTarget.objects.all().delete()
-    Campaign.objects.all().delete()
-    Customer.objects.all().delete()
-    cap_30, cap_180 = caps
-    ContactPolicy.objects.update_or_create(pk=1, defaults={"max_contacts_30d": cap_30, "max_contacts_180d": cap_180})
-    people = []
-    for days_list in histories:
-        c = customer()
-        for days_ago in days_list:
-            touch(c, "email", days_ago + 0.5)
-        people.append(c)
-    room = {c.pk: _contacts_in_window(c.pk, NOW, 30) < cap_30 and _contacts_in_window(c.pk, NOW, 180) < cap_180
-            for c in people}
-    campaign = services.campaign_launch(campaign=draft(), by=manager, now=NOW)
-    services.campaign_contacts_record(campaign=campaign, by=manager, now=NOW)
-    contacted = set(CampaignContact.objects.values_list("customer_id", flat=True))
-    assert contacted == {pk for pk, has_room in room.items() if has_room}
-    for pk in contacted:
-        assert _contacts_in_window(pk, NOW, 30) <= cap_30
-        assert _contacts_in_window(pk, NOW, 180) <= cap_180

@@ -245,7 +245,7 @@ class Touchpoint(models.Model):
         indexes = [
             models.Index(fields=["customer", "-occurred_at"], name="touchpoint_customer_time_idx"),
             # The campaigns' frequency cap counts a channel's contacts per customer: read from this index alone,
-            # in customer order (campaigns.segments.capped_customer_ids, bench/bench_segments.py).
+            # in customer order (campaigns.segments.frequency_capped_q, bench/bench_segments.py).
             models.Index(fields=["channel", "customer", "occurred_at"], name="touchpoint_channel_cust_idx"),
         ]
 
