@@ -16,6 +16,10 @@ not, so nobody's rows are silently left behind on a merged record.
 The apps above customers own their models; this table names them by label only (no import), and an app may
 replace its entries from its AppConfig.ready() with register_merge_rule().
 """
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from simple_history.models import HistoricalChanges
+
 MOVE, RECOMPUTE, KEEP = "move", "recompute", "keep"
 
 MERGE_RULES = {
@@ -98,3 +102,26 @@ def model_of(label):
     from django.apps import apps
 
     return apps.get_model(label)
+
+
+def relation_label(model):
+    """What the screens call a kind of related row (a model, or its label as a merge's snapshot stores it).
+
+    The model's plural name, except for two kinds of table Django or django-simple-history generate, whose own
+    names are internal: the table behind a many-to-many field ("customer-tag relationships", fixed in the language
+    active when the model was built) is called by the field's name ("Tags"), a history table by the tracked
+    model's ("Contacts (history)").
+    """
+    if isinstance(model, str):
+        try:
+            model = model_of(model)
+        except LookupError:
+            return model  # the app that owned the rows is gone; its label is all there is to show
+    owner = model._meta.auto_created
+    if owner:
+        for field in owner._meta.local_many_to_many:
+            if field.remote_field.through is model:
+                return capfirst(field.verbose_name)
+    if issubclass(model, HistoricalChanges):
+        return _("%(records)s (history)") % {"records": relation_label(model.instance_type)}
+    return capfirst(model._meta.verbose_name_plural)

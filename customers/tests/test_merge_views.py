@@ -1,11 +1,16 @@
 """The list-maintenance screens: merge wizard and undo, worklist and its bulk actions, retirement from the card,
 deletion requests; each checks its right and changes the database through the services."""
+import datetime
+import re
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from crm.roles import Role
 from customers.models import Customer, CustomerMerge, DeletionRequest, Tag
-from customers.tests.factories import CustomerFactory
+from customers.purchases.summary import refresh_purchase_summaries
+from customers.tests.factories import ContactFactory, CustomerFactory, PurchaseFactory, TouchpointFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -51,6 +56,60 @@ class TestMergeWizard:
         response = client.post(reverse("customers:merge_wizard"), {"survivor": survivor.pk, "duplicate": duplicate.pk})
         assert response.status_code == 403
         assert not CustomerMerge.objects.exists()
+
+
+def _with_related_rows(survivor, duplicate):
+    """Give the duplicate rows of the kinds a maintainer meets most: tags, purchases and their summary, contacts
+    (with their history), touchpoints, a visit task."""
+    from visits.models import VisitTask
+
+    duplicate.tags.add(Tag.objects.create(name="展示会2025"))
+    ContactFactory(customer=duplicate)
+    TouchpointFactory(customer=duplicate)
+    today = timezone.localdate()
+    for days in (30, 400):
+        PurchaseFactory(customer=duplicate, purchased_on=today - datetime.timedelta(days=days))
+    refresh_purchase_summaries(as_of=today)
+    VisitTask.objects.create(customer=duplicate, due_on=today)
+
+
+def _moves_labels(html):
+    """The kinds of row listed under "What moves to the surviving record" on the wizard."""
+    block = re.search(r'data-testid="merge-moves">(.*?)</ul>', html, re.S).group(1)
+    return re.findall(r"<li>(.*?): \d+", block)
+
+
+def _handled_labels(html):
+    """The first column of the merge page's "Rows handled" table."""
+    block = re.search(r'data-testid="merge-moved">.*?<tbody>(.*?)</tbody>', html, re.S).group(1)
+    return re.findall(r"<tr><td>(.*?)</td>", block)
+
+
+RAW_NAME = re.compile(r"customer[-_]tag|Historical|historical|\w+\.\w+|relationship|の関連")
+
+
+class TestMergeLabels:
+    """Each kind of related row is named as users know it, in their language, never by its model's name."""
+
+    def _pages(self, client, survivor, duplicate):
+        wizard = client.get(reverse("customers:merge_wizard"), {"survivor": survivor.pk, "duplicate": duplicate.pk})
+        client.post(reverse("customers:merge_wizard"), {"survivor": survivor.pk, "duplicate": duplicate.pk})
+        detail = client.get(reverse("customers:merge_detail", args=[CustomerMerge.objects.get().pk]))
+        return _moves_labels(wizard.content.decode()), _handled_labels(detail.content.decode())
+
+    def test_it_names_each_kind_of_row_in_japanese(self, client_for, maintainer, pair):
+        _with_related_rows(*pair)
+        moves, handled = self._pages(client_for(maintainer), *pair)
+        assert set(moves) == {"タグ", "購入", "購入集計", "担当者", "対応履歴", "訪問タスク"}
+        assert {"タグ", "購入", "購入集計", "担当者", "対応履歴", "訪問タスク"} <= set(handled)
+        assert [label for label in moves + handled if RAW_NAME.search(label)] == []
+
+    def test_it_names_each_kind_of_row_in_english(self, client_for, maintainer, pair, english):
+        _with_related_rows(*pair)
+        moves, handled = self._pages(client_for(maintainer), *pair)
+        assert set(moves) == {"Tags", "Purchases", "Purchase summaries", "Contacts", "Touchpoints", "Visit tasks"}
+        assert set(handled) == {*moves, "Contacts (history)"}
+        assert [label for label in moves + handled if RAW_NAME.search(label)] == []
 
 
 class TestWorklistPage:

@@ -66,7 +66,7 @@ def consent_rows(survivor, duplicate):
 
 
 def relation_counts(duplicate):
-    """What moves with the duplicate: [(model's verbose name, rows, strategy)] of the non-empty relations."""
+    """What moves with the duplicate: [{label, count, strategy}] of the non-empty relations."""
     counts = []
     for model, field in merge_rules.customer_relations():
         strategy = merge_rules.rule_for(model, field)
@@ -74,7 +74,7 @@ def relation_counts(duplicate):
             continue
         n = model._base_manager.filter(**{field.attname: duplicate.pk}).count()
         if n:
-            counts.append({"label": model._meta.verbose_name_plural, "count": n, "strategy": strategy})
+            counts.append({"label": merge_rules.relation_label(model), "count": n, "strategy": strategy})
     return counts
 
 
@@ -126,7 +126,7 @@ def merge_detail(request, pk):
     require(request.user, "customers.merge")
     merge = get_object_or_404(CustomerMerge.objects.select_related("survivor", "duplicate", "merged_by", "undone_by"),
                               pk=pk)
-    moved = [{"model": entry["model"], "moved": len(entry["moved"]), "removed": len(entry["removed"]),
+    moved = [{"label": merge_rules.relation_label(entry["model"]), "moved": len(entry["moved"]), "removed": len(entry["removed"]),
               "strategy": entry["strategy"]} for entry in merge.snapshot.get("relations", [])]
     return render(request, "customers/maintenance/merge_detail.html",
                   {"merge": merge, "moved": moved, "may_undo": merge.state == CustomerMerge.State.DONE and bool(
