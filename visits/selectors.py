@@ -18,6 +18,7 @@ from customers.models import Customer, Purchase, Touchpoint
 from .models import DailyReport, Outcome, UpdateSuggestion, VisitLog, VisitTask
 
 TODAY_LIMIT = 60
+HOME_ROWS = 5
 PRODUCTS_SHOWN = 3
 COVERAGE_DAYS = 30
 OUTCOME_WINDOW_DAYS = 90
@@ -25,14 +26,26 @@ REPORT_LOOKBACK_DAYS = 7
 
 
 def tasks_for_rep(*, rep):
-    """The rep's open tasks: due ones (today and overdue) first, each group by priority then due date."""
+    """The rep's open tasks: due ones (today and overdue) first, each group by priority then due date.
+
+    Each row carries `due_total`, how many of them are due, over all of them (a window total, so a page that
+    shows only the first rows still counts every due task): the today page and the home card both read their
+    count from here, so they cannot disagree.
+    """
     today = timezone.localdate()
+    is_later = Case(When(due_on__gt=today, then=Value(1)), default=Value(0), output_field=IntegerField())
+    is_due = Case(When(due_on__lte=today, then=Value(1)), default=Value(0), output_field=IntegerField())
     return (
         VisitTask.objects.filter(assigned_to=rep, state=VisitTask.State.OPEN)
         .select_related("customer", "customer__dormancy", "customer__purchase_summary")
-        .annotate(is_later=Case(When(due_on__gt=today, then=Value(1)), default=Value(0), output_field=IntegerField()))
+        .annotate(is_later=is_later, due_total=Window(Sum(is_due)))
         .order_by("is_later", F("priority").desc(nulls_last=True), "due_on", "pk")
     )
+
+
+def _due_total(tasks):
+    """The rep's due tasks, all of them, as counted on the rows of tasks_for_rep (0 without any open task)."""
+    return tasks[0].due_total if tasks else 0
 
 
 def products_bought(customer_ids, *, limit=PRODUCTS_SHOWN):
@@ -69,7 +82,7 @@ def today_page(*, rep):
             "is_overdue": task.due_on < today,
             "map_query": f"{customer.prefecture}{customer.address}".strip(),
         })
-    return {"rows": rows, "due": sum(1 for r in rows if not r["task"].is_later), "today": today}
+    return {"rows": rows, "due": _due_total(tasks), "today": today}
 
 
 def customer_panel(customer, user=None):
@@ -85,12 +98,9 @@ def customer_panel(customer, user=None):
 
 
 def home_today(user):
-    """The rep's home section: how many tasks are due and the first five, in one query (the due count rides on
-    each row as a window total)."""
-    today = timezone.localdate()
-    due = Case(When(due_on__lte=today, then=Value(1)), default=Value(0), output_field=IntegerField())
-    rows = list(tasks_for_rep(rep=user).annotate(due_total=Window(Sum(due)))[:5])
-    return {"rows": rows, "due": rows[0].due_total if rows else 0, "today": today}
+    """The rep's home section: the first five rows of the today page and its due count, in one query."""
+    rows = list(tasks_for_rep(rep=user)[:HOME_ROWS])
+    return {"rows": rows, "due": _due_total(rows), "today": timezone.localdate()}
 
 
 # ---------------------------------------------------------------- manager views

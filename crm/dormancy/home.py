@@ -10,11 +10,10 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from . import reasons
-from .models import CustomerDormancy, DormancyStatus, ScanRun
+from . import reasons, selectors
+from .models import DormancyStatus, ScanRun
 
 TOP_TARGETS = 10
-TARGET_STATUSES = [DormancyStatus.DORMANT, DormancyStatus.AT_RISK]
 # The statuses of the manager's counts, in the order shown; the first three are the dormant list's tabs.
 OVERVIEW_STATUSES = [DormancyStatus.DORMANT, DormancyStatus.AT_RISK, DormancyStatus.LOST, DormancyStatus.ACTIVE,
                      DormancyStatus.PROSPECT]  # fmt: skip
@@ -24,11 +23,11 @@ WAKING = {DormancyStatus.DORMANT, DormancyStatus.AT_RISK, DormancyStatus.LOST}
 
 def my_targets(user):
     """The rep's own dormant and at-risk customers not excluded from targeting, by priority: the first ten and how
-    many there are (two queries)."""
-    targets = CustomerDormancy.objects.filter(
-        customer__assigned_rep=user, customer__merged_into__isnull=True, status__in=TARGET_STATUSES, is_excluded=False
-    )
-    rows = targets.select_related("customer").order_by(F("priority_score").desc(nulls_last=True), "customer_id")
+    many there are (two queries). The rows are those of the dormant list the card links to (its selectors), so
+    "Show all N" is the count the list shows."""
+    targets = selectors.dormant_rows(selectors.dormant_scope(rep=user), statuses=selectors.TARGET_STATUSES,
+                                     with_excluded=False)
+    rows = targets.order_by(F("priority_score").desc(nulls_last=True), "customer_id")
     return {
         "rows": [{"d": d, "approach": reasons.approach_for(d.reason)} for d in rows[:TOP_TARGETS]],
         "total": targets.count(),

@@ -100,6 +100,18 @@ class TestRepHome:
         assert ">Inactivity</span>" in html  # the rule that made each a target
         assert html.count(str(escape(reasons.approach_for("price")))) == 10
 
+    def test_show_all_counts_what_the_dormant_list_shows_him(self, client_for, rep, other_rep, english):
+        for k in range(3):
+            target(rep, f"休眠{k}商事", status="at_risk" if k else "dormant")
+        target(rep, "除外商事", is_excluded=True, exclusion_reason="one_time")
+        target(rep, "失注商事", status="lost")
+        target(other_rep, "他担当商事")
+        client = client_for(rep)
+        html = section_html(client.get(HOME).content.decode(), "dormancy-targets")
+        link = re.search(r'href="([^"]+)" data-testid="home-targets-all">Show all (\d+)<', html)
+        listed = client.get(link.group(1).replace("&amp;", "&")).content.decode()
+        assert link.group(2) == re.search(r'data-status="targets" data-count="(\d+)"', listed).group(1) == "3"
+
     def test_it_says_when_he_has_no_targets(self, client_for, rep, english):
         html = section_html(client_for(rep).get(HOME).content.decode(), "dormancy-targets")
         assert 'data-testid="home-targets-empty"' in html

@@ -1,6 +1,7 @@
 """The screens per role: a rep sees and works his own tasks, others' customers are read-only for him, the manager
 sees all; the maintainer decides suggestions; each write checked in the database."""
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -55,6 +56,45 @@ class TestTodayPage:
         assert 'data-nav="visits:today"' in client_for(rep).get(reverse("home")).content.decode()
         assert 'data-nav="visits:manager"' not in client_for(rep).get(reverse("home")).content.decode()
         assert 'data-nav="visits:manager"' in client_for(manager).get(reverse("home")).content.decode()
+
+
+def _count(html, testid):
+    return int(re.search(rf'data-testid="{testid}" data-count="(\d+)"', html).group(1))
+
+
+@pytest.fixture
+def workload(rep, other_rep):
+    """One task of each kind for the rep (overdue, due today, later, done) and someone else's due today."""
+    day = datetime.timedelta(days=1)
+    for name, due_on, state in (("期限切れ建材", TODAY() - 3 * day, "open"), ("本日工務店", TODAY(), "open"),
+                                ("来週設備", TODAY() + 7 * day, "open"), ("済み商店", TODAY() - day, "done")):
+        VisitTask.objects.create(customer=customer(name, rep=rep), assigned_to=rep, due_on=due_on, state=state)
+    VisitTask.objects.create(customer=customer("他人商事", rep=other_rep), assigned_to=other_rep, due_on=TODAY())
+
+
+class TestDueCount:
+    """The home card's badge counts what the today page lists as due: open tasks due today or overdue."""
+
+    def test_the_home_badge_counts_the_due_tasks_the_today_page_lists(self, client_for, rep, workload):
+        client = client_for(rep)
+        today = client.get(reverse("visits:today")).content.decode()
+        home = client.get(reverse("home")).content.decode()
+        listed_due = [name for name in ("期限切れ建材", "本日工務店") if name in today]
+        assert listed_due == ["期限切れ建材", "本日工務店"] and "済み商店" not in today
+        assert _count(today, "today-count") == _count(home, "home-today-link") == len(listed_due)
+
+    def test_the_count_covers_due_tasks_beyond_the_rows_the_page_shows(self, client_for, rep, workload, monkeypatch):
+        monkeypatch.setattr("visits.selectors.TODAY_LIMIT", 1)
+        client = client_for(rep)
+        today = client.get(reverse("visits:today")).content.decode()
+        assert today.count('data-testid="today-task"') == 1
+        assert _count(today, "today-count") == _count(client.get(reverse("home")).content.decode(),
+                                                      "home-today-link") == 2
+
+    def test_both_say_due_or_overdue_in_the_same_words(self, client_for, rep, workload, english):
+        client = client_for(rep)
+        assert "2 due or overdue" in client.get(reverse("visits:today")).content.decode()
+        assert "2 due or overdue" in client.get(reverse("home")).content.decode()
 
 
 class TestLogging:
