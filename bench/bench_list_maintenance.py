@@ -8,7 +8,12 @@ merge with its undo, against floors measured in the same run.
 
 Data: bench.campaign_data (customers with verdicts, summaries, 3 purchases each, 2 million touchpoints at 1M).
 Floors: a plain SELECT COUNT(*) over the customers (for the counts), a plain UPDATE of the same rows (for the bulk
-retirement). The bulk retirement and the merge run in a transaction rolled back, so the data set stays as it was.
+retirement). The worklist page is measured both ways: every count live (worklist_counts, list_completeness: what
+each view cost before) and as the page does it now (the nightly tally's row, the open list and the review flags
+live: customers.maintenance.tally), then whole responses of the page through Django's test client.
+
+200,000 customers, load average 5–9 from other sessions: all live 1,834 + 551 ms (67× + 20× floor); from the tally
+11 ms (0.4×); the whole default page 184 ms; the tally refresh (nightly) 3.8 s. Details: docs/list_maintenance.md. The bulk retirement and the merge run in a transaction rolled back, so the data set stays as it was.
 Best of 3 after a warm-up.
 """
 import argparse
@@ -70,20 +75,31 @@ def fill(customers):
     campaign_data.fill(customers)
 
 
+def settings_hosts():
+    """The page is fetched through Django's test client, whose host is "testserver"."""
+    from django.conf import settings
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dsn", required=True)
     parser.add_argument("--customers", type=int, default=1_000_000)
     args = parser.parse_args(argv)
     setup_postgres(args.dsn)
+    settings_hosts()
     from django.contrib.auth import get_user_model
     from django.db import connection
+    from django.test import Client
+    from django.urls import reverse
 
     from crm.roles import Role
     from customers.maintenance.completeness import completeness_expression, list_completeness
     from customers.maintenance.merge import customer_merge, customer_merge_undo
     from customers.maintenance.retire import customers_retire_bulk
-    from customers.maintenance.worklists import worklist_counts, worklist_queryset
+    from customers.maintenance.tally import tally_scope, worklist_page_counts, worklist_tally_refresh
+    from customers.maintenance.worklists import WorklistParams, live_customers, worklist_counts, worklist_queryset
     from customers.models import Customer
 
     fill(args.customers)
@@ -100,8 +116,18 @@ def main(argv=None):
             cursor.fetchone()
 
     results["floor: SELECT COUNT(*)"] = best_of(floor_count)
-    results["worklist counts (10 lists: 1 aggregate + 3 counts)"] = best_of(lambda: worklist_counts())
-    results["list completeness (2 queries)"] = best_of(lambda: list_completeness())
+    results["worklist counts, all live (10 lists: 1 aggregate + 3 counts)"] = best_of(lambda: worklist_counts())
+    results["list completeness, live (2 queries)"] = best_of(lambda: list_completeness())
+    results["nightly tally refresh (scan step: every filter combination)"] = best_of(
+        lambda: worklist_tally_refresh(), runs=1)
+    results["page counts + completeness from the tally (review, sources live)"] = best_of(
+        lambda: worklist_page_counts(base=live_customers(), params=WorklistParams(), scope=tally_scope()))
+    client = Client()
+    client.force_login(maintainer)
+    for key, name in (("review", "review flags (the default)"), ("missing_email", "no e-mail"),
+                      ("postal_mismatch", "postal code mismatch"), ("no_touchpoint", "no touchpoint in 12 months")):
+        url = f"{reverse('customers:worklist')}?list={key}"
+        results[f"worklist page view (whole response): {name}"] = best_of(lambda url=url: client.get(url))
     page = lambda key: list(worklist_queryset(key).annotate(c=completeness_expression()).order_by("code")[:25])  # noqa: E731
     results["worklist page: missing e-mail, first 25"] = best_of(lambda: page("missing_email"))
     results["worklist page: no touchpoint in 12 months, first 25"] = best_of(lambda: page("no_touchpoint"))

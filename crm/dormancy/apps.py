@@ -30,6 +30,7 @@ class DormancyConfig(AppConfig):
         from .services import erase_customer
 
         register_erasure_hook("dormancy", erase_customer)
+        self.register_worklist_tally()
 
     def register_home_sections(self):
         """The home page's dormancy sections (crm/home.py): a rep's targets, the manager's status counts."""
@@ -56,3 +57,12 @@ class DormancyConfig(AppConfig):
             transaction.on_commit(lambda: tasks.scan_dormancy_nightly.delay(triggered_by="merge"))
 
         register_merge_rule("dormancy.CustomerDormancy", "customer", RECOMPUTE, recompute=rescan)
+
+    def register_worklist_tally(self):
+        """The maintainer's worklist counts are tallied by the nightly scan (customers cannot import the pipeline):
+        a step at the end, after this night's verdicts are written."""
+        from customers.maintenance.tally import worklist_tally_step
+
+        from .pipeline import register_step
+
+        register_step(worklist_tally_step)

@@ -14,7 +14,7 @@ from customers.models import Contact, Customer
 from .worklists import live_customers, without_jit
 
 
-def _has_contact_person():
+def has_contact_person():
     # A person is his own contact; a company needs at least one active contact person (EXISTS: one index probe per
     # customer, never a rescan; see worklists.py).
     return Q(kind=Customer.Kind.PERSON) | Q(Exists(Contact.objects.filter(customer_id=OuterRef("pk"), is_active=True)))
@@ -35,7 +35,7 @@ COMPLETENESS_FIELDS = [
 
 
 def _conditions():
-    return [(key, label, condition if condition is not None else _has_contact_person())
+    return [(key, label, condition if condition is not None else has_contact_person())
             for key, label, condition in COMPLETENESS_FIELDS]
 
 
@@ -49,6 +49,16 @@ def completeness_expression():
     return Cast(filled, FloatField()) * Value(100.0) / Value(float(len(COMPLETENESS_FIELDS)))
 
 
+def row_field_conditions():
+    """[(key, condition)] of the fields read from the customer row itself (every field but the contact person),
+    and the condition that all of them are filled."""
+    row_fields = [(key, condition) for key, _label, condition in COMPLETENESS_FIELDS if condition is not None]
+    all_row_fields = Q()
+    for _key, condition in row_fields:
+        all_row_fields &= condition
+    return row_fields, all_row_fields
+
+
 @transaction.atomic
 def list_completeness(queryset=None):
     """{"score": average 0–100, "total": n, "complete": n at 100, "fields": [{key, label, filled, percent}]} of
@@ -60,23 +70,27 @@ def list_completeness(queryset=None):
     """
     queryset = (live_customers() if queryset is None else queryset).order_by()
     without_jit()
-    row_fields = [(key, condition) for key, _label, condition in COMPLETENESS_FIELDS if condition is not None]
-    all_row_fields = Q()
-    for _key, condition in row_fields:
-        all_row_fields &= condition
-    row = queryset.aggregate(total=Count("pk"), rows_complete=Count("pk", filter=all_row_fields),
+    row_fields, all_row_fields = row_field_conditions()
+    row = queryset.aggregate(total=Count("pk"),
                              **{f"filled_{key}": Count("pk", filter=condition) for key, condition in row_fields})
-    with_contact = queryset.filter(_has_contact_person()).aggregate(
+    with_contact = queryset.filter(has_contact_person()).aggregate(
         n=Count("pk"), complete=Count("pk", filter=all_row_fields))
     row["filled_contact"] = with_contact["n"]
-    total = row["total"] or 0
-    filled = sum(row[f"filled_{key}"] or 0 for key, _label, _condition in COMPLETENESS_FIELDS)
+    row["complete"] = with_contact["complete"]
+    return completeness_result(row)
+
+
+def completeness_result(figures):
+    """The list_completeness() dict from its additive figures: {"total", "complete", "filled_<field>"} (live, or
+    summed by the nightly tally in customers.maintenance.tally)."""
+    total = figures.get("total") or 0
+    filled = {key: figures.get(f"filled_{key}") or 0 for key, _label, _condition in COMPLETENESS_FIELDS}
     return {
-        "score": round(100.0 * filled / (total * len(COMPLETENESS_FIELDS)), 1) if total else None,
+        "score": round(100.0 * sum(filled.values()) / (total * len(COMPLETENESS_FIELDS)), 1) if total else None,
         "total": total,
-        "complete": with_contact["complete"] or 0,
-        "fields": [{"key": key, "label": label, "filled": row[f"filled_{key}"] or 0,
-                    "percent": round(100.0 * (row[f"filled_{key}"] or 0) / total, 1) if total else None}
+        "complete": figures.get("complete") or 0,
+        "fields": [{"key": key, "label": label, "filled": filled[key],
+                    "percent": round(100.0 * filled[key] / total, 1) if total else None}
                    for key, label, _condition in COMPLETENESS_FIELDS],
     }
 

@@ -4,9 +4,11 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from crm.roles import Role
+from crm.widgets import QuickSelect
 from customers import normalize
 from customers.models import Customer, DeletionRequest, ReviewRule, Tag
 
+from .tally import tally_scope
 from .worklists import DEFAULT_STALE_MONTHS
 
 BULK_ACTIONS = [
@@ -20,7 +22,8 @@ BULK_ACTIONS = [
 class WorklistFilterForm(forms.Form):
     months = forms.IntegerField(label=_("Not updated for (months)"), min_value=1, max_value=240, required=False,
                                 initial=DEFAULT_STALE_MONTHS)
-    rep = forms.ModelChoiceField(label=_("Rep"), required=False,
+    # QuickSelect: the page renders two rep selects, hundreds of options each at a large company.
+    rep = forms.ModelChoiceField(label=_("Rep"), required=False, widget=QuickSelect,
                                  queryset=get_user_model().objects.filter(is_active=True))
     lifecycle = forms.ChoiceField(label=_("Lifecycle"), required=False, choices=[
         ("", _("All")), (Customer.Lifecycle.PROSPECT, Customer.Lifecycle.PROSPECT.label),
@@ -38,6 +41,13 @@ class WorklistFilterForm(forms.Form):
             queryset = queryset.filter(prefecture=data["prefecture"])
         return queryset
 
+    def tally_scope(self):
+        """The nightly tally's row for these filters (customers.maintenance.tally)."""
+        data = self.cleaned_data if self.is_valid() else {}
+        rep = data.get("rep")
+        return tally_scope(rep_id=rep.pk if rep else None, lifecycle=data.get("lifecycle"),
+                           prefecture=data.get("prefecture"))
+
     def stale_months(self):
         return (self.cleaned_data.get("months") if self.is_valid() else None) or DEFAULT_STALE_MONTHS
 
@@ -47,8 +57,8 @@ class BulkActionForm(forms.Form):
     scope = forms.ChoiceField(choices=[("selected", _("Ticked rows")), ("all", _("Every record on this list"))],
                               initial="selected", widget=forms.RadioSelect, label=_("Apply to"))
     ids = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=[])
-    rep = forms.ModelChoiceField(label=_("Rep"), required=False, queryset=get_user_model().objects.filter(
-        is_active=True, role=Role.SALES_REP))
+    rep = forms.ModelChoiceField(label=_("Rep"), required=False, widget=QuickSelect,
+                                 queryset=get_user_model().objects.filter(is_active=True, role=Role.SALES_REP))
     tag = forms.ModelChoiceField(label=_("Tag"), required=False, queryset=Tag.objects.all())
     reason = forms.CharField(label=_("Reason"), required=False, max_length=300)
 

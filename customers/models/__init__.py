@@ -3,7 +3,14 @@ from .customer import Contact, Customer, Tag, Touchpoint
 from .duplicates import DuplicateCandidate, DuplicatePairDecision
 from .imports import ImportBatch
 from .inquiry import Inquiry
-from .maintenance import CustomerMerge, CustomerRetirement, DeletionRequest, ReviewFlag, ReviewRule
+from .maintenance import (
+    CustomerMerge,
+    CustomerRetirement,
+    DeletionRequest,
+    ReviewFlag,
+    ReviewRule,
+    WorklistTally,
+)
 from .purchase import CustomerPurchaseSummary, MarketEvent, PriceChange, Product, Purchase
 
 __all__ = [
@@ -25,4 +32,5 @@ __all__ = [
     "ReviewRule",
     "Tag",
     "Touchpoint",
+    "WorklistTally",
 ]

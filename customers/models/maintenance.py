@@ -151,3 +151,21 @@ class DeletionRequest(models.Model):
 
     def __str__(self):
         return f"{self.customer_code} {self.get_state_display()}"
+
+
+class WorklistTally(models.Model):
+    """The worklist counts and the list's completeness for one combination of the worklist page's filters, as
+    the nightly scan found them (customers.maintenance.tally). `scope` names the filters ("rep=12|lifecycle=*|
+    prefecture=*", "*" for any); every combination with at least one live customer has a row, so a page reads one.
+    Rewritten whole by each refresh; the page shows `taken_at` and counts the list it opens live."""
+
+    scope = models.CharField(max_length=120, unique=True)
+    counts = models.JSONField(default=dict)  # {list key or "completeness:<field>": n}
+    taken_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("worklist tally")
+        verbose_name_plural = _("worklist tallies")
+
+    def __str__(self):
+        return f"{self.scope} {self.taken_at:%Y-%m-%d %H:%M}"

@@ -10,15 +10,15 @@ from django.views.decorators.http import require_GET, require_POST
 from crm.pagination import CappedPaginator
 from crm.permissions import can, require
 from customers.maintenance.bulk import customers_add_tag_bulk, customers_assign_rep_bulk
-from customers.maintenance.completeness import completeness_expression, list_completeness
+from customers.maintenance.completeness import completeness_expression
 from customers.maintenance.forms import BulkActionForm, WorklistFilterForm
 from customers.maintenance.retire import customers_retire_bulk
 from customers.maintenance.rules import review_flags_resolve, review_rules_evaluate
+from customers.maintenance.tally import worklist_page_counts
 from customers.maintenance.worklists import (
     GROUP_LABELS,
     WorklistParams,
     live_customers,
-    worklist_counts,
     worklist_label,
     worklist_queryset,
 )
@@ -43,12 +43,15 @@ def worklist(request):
     require(request.user, "customers.merge")
     key = request.GET.get("list", DEFAULT_LIST)
     filters, base, params, queryset = _list_queryset(request, key)
-    groups = {}
-    for row in worklist_counts(base=base, params=params):
-        groups.setdefault(row["group"], []).append(row)
     rows = queryset.select_related("assigned_rep").annotate(completeness=completeness_expression()).order_by("code")
     paginator = CappedPaginator(rows, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
+    # The open list's count is the paginator's, live; the other badges come from the nightly tally.
+    counts = worklist_page_counts(base=base, params=params, scope=filters.tally_scope(),
+                                  opened=(key, paginator.count, paginator.is_capped))
+    groups = {}
+    for row in counts["lists"]:
+        groups.setdefault(row["group"], []).append(row)
     context = {
         "key": key,
         "label": worklist_label(key),
@@ -56,7 +59,8 @@ def worklist(request):
         "filters": filters,
         "page": page,
         "paginator": paginator,
-        "completeness": list_completeness(base),
+        "completeness": counts["completeness"],
+        "counts_taken_at": counts["taken_at"],
         "bulk_form": BulkActionForm(initial={"scope": "selected"}),
         "may_retire": can(request.user, "customers.retire"),
     }
