@@ -36,6 +36,6 @@ class CampaignsConfig(AppConfig):
         # A personal-data deletion request blanks the addresses e-mails went to and the feedback comments.
         from customers.maintenance.deletion import register_erasure_hook
 
-        from .erasure import erase_customer
+        from . import erasure
 
-        register_erasure_hook("campaigns", erase_customer)
+        register_erasure_hook("campaigns", erasure.erase_customer, labels=erasure.LABELS)

@@ -34,6 +34,6 @@ class VisitsConfig(AppConfig):
         # A personal-data deletion request blanks what reps wrote about the customer.
         from customers.maintenance.deletion import register_erasure_hook
 
-        from .erasure import erase_customer
+        from . import erasure
 
-        register_erasure_hook("visits", erase_customer)
+        register_erasure_hook("visits", erasure.erase_customer, labels=erasure.LABELS)

@@ -27,9 +27,9 @@ class DormancyConfig(AppConfig):
         # A personal-data deletion request blanks the notes of confirmed reasons.
         from customers.maintenance.deletion import register_erasure_hook
 
-        from .services import erase_customer
+        from .services import ERASURE_LABELS, erase_customer
 
-        register_erasure_hook("dormancy", erase_customer)
+        register_erasure_hook("dormancy", erase_customer, labels=ERASURE_LABELS)
         self.register_worklist_tally()
 
     def register_home_sections(self):

@@ -8,6 +8,7 @@ import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from crm import sql
 from crm.permissions import require
@@ -137,6 +138,11 @@ def confirmed_reason_record(*, customer, reason, by, source, note="", now=None):
                   "confirmed_at": now or timezone.now(), "confirmed_by": by},
     )
     return confirmed
+
+
+# What the deletion request's page calls each count erase_customer returns.
+ERASURE_LABELS = {"confirmed_reason_notes_blanked": gettext_lazy("Notes on confirmed dormancy reasons blanked: "
+                                                                 "%(count)s")}
 
 
 def erase_customer(*, customer, request):

@@ -6,14 +6,17 @@ the sales notes and the consent methods are emptied; its contact persons are del
 texts and web inquiries of the customer are blanked; and the same personal fields are blanked in every history row
 of the customer. Purchases stay (amounts, dates, products: anonymized totals keep the figures right), the record is
 retired so nothing targets it, and the request keeps a log of what was erased (fields and row counts, never
-values). Apps above customers erase their own rows through register_erasure_hook (from their ready()).
+values). Apps above customers erase their own rows through register_erasure_hook (from their ready()), naming
+each count they return, so the request's page (erasure_log_lines) shows words, never a stored key.
 
 Both need customers.erase (maintainer, admin).
 """
+from django.core.exceptions import FieldDoesNotExist
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from crm.permissions import require
 from customers.models import Contact, Customer, CustomerMerge, CustomerRetirement, DeletionRequest, Inquiry, Touchpoint
@@ -27,17 +30,64 @@ PERSONAL_FIELDS = (
 SEARCH_KEYS = ("name_key", "kana_key", "phone_key", "mobile_key", "fax_key", "email_key", "postal_key")
 ERASED_TEXT = "—"
 
-# fn(*, customer, request) -> {label: rows erased}; registered by apps above customers.
+# The log's own counts, as the request's page says them (%(count)s: rows).
+LOG_LABELS = {
+    "contacts_deleted": gettext_lazy("Contacts deleted: %(count)s"),
+    "touchpoints_blanked": gettext_lazy("Touchpoint texts blanked: %(count)s"),
+    "inquiries_blanked": gettext_lazy("Web inquiries blanked: %(count)s"),
+    "history_rows_blanked": gettext_lazy("Earlier versions of the record blanked: %(count)s"),
+    "merge_snapshots_erased": gettext_lazy("Merge snapshots erased (those merges can no longer be undone): %(count)s"),
+}
+
+# name -> (fn(*, customer, request) -> {key: rows}, {key: label}); registered by apps above customers.
 _ERASURE_HOOKS = {}
 
 
 class DeletionError(ValueError):
-    """The request is not in a state that allows this."""
+    """The request is not in a state that allows this; the message says why, in the user's language."""
 
 
-def register_erasure_hook(name, fn):
-    """An app above customers erases its own personal data of the customer (visit notes, sent messages …)."""
-    _ERASURE_HOOKS[name] = fn
+def register_erasure_hook(name, fn, *, labels):
+    """An app above customers erases its own personal data of the customer (visit notes, sent messages …).
+
+    labels: {each key fn returns: its label for the request's page, a lazy gettext with %(count)s}. Required: the
+    app that erases the rows is the one that knows what to call them.
+    """
+    _ERASURE_HOOKS[name] = (fn, dict(labels))
+
+
+def erasure_log_lines(log):
+    """What a request's log says, one translated line per entry, in the log's order (the request's page).
+
+    A key nobody labels (a hook since removed, or one that forgot a label) is still shown readably, from its
+    words: the count is what matters to whoever has to answer for the erasure."""
+    lines = []
+    # JSONB keeps keys in its own order: the record's own entries first, then each app's, by hook name.
+    order = {key: i for i, key in enumerate(["customer_fields", *LOG_LABELS, *sorted(_ERASURE_HOOKS)])}
+    for key, value in sorted(log.items(), key=lambda item: (order.get(item[0], len(order)), item[0])):
+        if key == "customer_fields":
+            names = [str(_field_label(name)) for name in value]
+            lines.append(_("Fields of the record erased: %(fields)s") % {"fields": ", ".join(names)})
+        elif isinstance(value, dict):  # one hook's counts, under the hook's name
+            labels = _ERASURE_HOOKS.get(key, (None, {}))[1]
+            lines += [_log_line(labels, inner, count) for inner, count in value.items()]
+        else:
+            lines.append(_log_line(LOG_LABELS, key, value))
+    return lines
+
+
+def _field_label(name):
+    try:
+        return Customer._meta.get_field(name).verbose_name
+    except FieldDoesNotExist:
+        return name.replace("_", " ")
+
+
+def _log_line(labels, key, count):
+    label = labels.get(key)
+    if label is not None:
+        return label % {"count": count}
+    return _("%(what)s: %(count)s") % {"what": key.replace("_", " ").capitalize(), "count": count}
 
 
 def placeholder_name(customer):
@@ -59,7 +109,7 @@ def deletion_request_reject(*, request, by, note=""):
     require(by, "customers.erase")
     if not DeletionRequest.objects.filter(pk=request.pk, state=DeletionRequest.State.RECEIVED).update(
             state=DeletionRequest.State.REJECTED, note=(request.note + "\n" + note).strip()):
-        raise DeletionError("only a received request can be rejected")
+        raise DeletionError(_("Only a request still waiting can be rejected; this one was executed or rejected."))
     request.refresh_from_db()
     return request
 
@@ -72,7 +122,7 @@ def deletion_request_execute(*, request, by):
     claimed = DeletionRequest.objects.filter(pk=request.pk, state=DeletionRequest.State.RECEIVED).update(
         state=DeletionRequest.State.EXECUTED, executed_by=by, executed_at=timezone.now())
     if not claimed:
-        raise DeletionError("this request is not waiting to be executed")
+        raise DeletionError(_("This request is no longer waiting to be executed (it was executed or rejected)."))
     customer = Customer.objects.select_for_update().get(pk=request.customer_id)
     log = {"customer_fields": ["name", *PERSONAL_FIELDS]}
 
@@ -105,8 +155,9 @@ def deletion_request_execute(*, request, by):
     if previous != Customer.Lifecycle.RETIRED:
         CustomerRetirement.objects.create(customer=customer, action=CustomerRetirement.Action.RETIRE,
                                           previous_lifecycle=previous, reason=customer._change_reason, by=by)
-    for hook_name, hook in sorted(_ERASURE_HOOKS.items()):
-        log[hook_name] = hook(customer=customer, request=request)
+    for hook_name in sorted(_ERASURE_HOOKS):
+        erase, _labels = _ERASURE_HOOKS[hook_name]
+        log[hook_name] = erase(customer=customer, request=request)
     DeletionRequest.objects.filter(pk=request.pk).update(log=log)
     request.refresh_from_db()
     return request

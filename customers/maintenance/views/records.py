@@ -12,6 +12,7 @@ from customers.maintenance.deletion import (
     deletion_request_execute,
     deletion_request_receive,
     deletion_request_reject,
+    erasure_log_lines,
 )
 from customers.maintenance.forms import DeletionRequestForm, RetireForm, ReviewRuleForm
 from customers.maintenance.retire import RetirementError, customer_retire, customer_unretire
@@ -102,5 +103,5 @@ def deletion_detail(request, pk):
         except DeletionError as error:
             messages.error(request, str(error))
         return redirect("customers:deletion_detail", pk=deletion.pk)
-    log_rows = [(key, ", ".join(value) if isinstance(value, list) else value) for key, value in deletion.log.items()]
-    return render(request, "customers/maintenance/deletion_detail.html", {"deletion": deletion, "log_rows": log_rows})
+    return render(request, "customers/maintenance/deletion_detail.html",
+                  {"deletion": deletion, "log_lines": erasure_log_lines(deletion.log)})
