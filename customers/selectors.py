@@ -14,6 +14,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q
 
 from customers import customer_columns, normalize
+from customers.maintenance.history import reason_display
 from customers.models import Contact, Customer, Touchpoint
 
 # Input made only of digits and the punctuation people put in phone numbers is a phone search.
@@ -182,7 +183,7 @@ def _history_entries(records, model, label_for, users):
                 "type": record.history_type,
                 "subject": label_for(record),
                 "changes": changes,
-                "reason": record.history_change_reason or "",
+                "reason": reason_display(record.history_change_reason or ""),
             }
         )
     return entries

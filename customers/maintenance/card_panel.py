@@ -8,6 +8,7 @@ from crm.permissions import can
 from customers.models import CustomerMerge
 
 from .completeness import customer_completeness
+from .history import reason_display
 from .retire import latest_retirement
 
 RECENT_MERGES = 5
@@ -22,9 +23,11 @@ def maintenance_card_panel(customer, user):
     if can(user, "customers.merge"):
         merges = list(CustomerMerge.objects.filter(Q(survivor=customer) | Q(duplicate=customer))
                       .select_related("survivor", "duplicate").order_by("-merged_at", "-pk")[:RECENT_MERGES])
+    retirement = latest_retirement(customer)
     return {
         "completeness": customer_completeness(customer),
-        "retirement": latest_retirement(customer),
+        "retirement": retirement,
+        "retirement_reason": reason_display(retirement.reason) if retirement else "",
         "merges": merges,
         "may_retire": can(user, "customers.retire", customer) and is_live,
         "may_merge": may_merge,

@@ -1,8 +1,15 @@
 """Set-based history rows for bulk changes: one INSERT … SELECT writes the django-simple-history row of every
-customer a bulk action changed, as a per-row save() would, without a Python loop over the customers."""
+customer a bulk action changed, as a per-row save() would, without a Python loop over the customers; and the words
+the card shows for the reasons list maintenance writes into history rows.
+
+The reasons are stored in English, as written (a history row's reason is data, read by whoever opens the card later, in
+their own language): reason_display translates the ones the services write when they are shown."""
 # ruff: noqa: S608 - SQL here is assembled from model table and column names; values are always parameters.
+import re
+
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from crm.sql import execute, table
 from customers.models import Customer
@@ -32,3 +39,28 @@ def write_customer_history(*, customer_ids_sql, params, by, reason, history_type
 def queryset_ids_sql(queryset):
     """(sql, params) of a customer queryset's ids, for write_customer_history."""
     return queryset.values("pk").query.sql_with_params()
+
+
+# The reasons the list-maintenance services write (merge, undo, erasure, retirement, bulk actions) -> their words.
+# Anything else (a reason a maintainer typed) is shown as it is.
+SERVICE_REASONS = [
+    (re.compile(r"merge: absorbed (?P<code>.+)"), _("Merge: absorbed %(code)s")),
+    (re.compile(r"merge: merged into (?P<code>.+)"), _("Merge: merged into %(code)s")),
+    (re.compile(r"merge #(?P<pk>\d+) undone"), _("Merge #%(pk)s undone")),
+    (re.compile(r"personal data erased \(request #(?P<pk>\d+)\)"), _("Personal data erased (deletion request #%(pk)s)")),
+    (re.compile(r"retired"), _("Retired")),
+    (re.compile(r"brought back"), _("Brought back onto the list")),
+    (re.compile(r"bulk: rep assigned"), _("Rep assigned (bulk action)")),
+    (re.compile(r"bulk: tag (?P<tag>.+)"), _("Tag %(tag)s added (bulk action)")),
+    (re.compile(r"import"), _("Customer import")),
+    (re.compile(r"import (?P<file>.+)"), _("Customer import from %(file)s")),
+]
+
+
+def reason_display(reason):
+    """What the card shows for a history row's or a retirement's reason."""
+    for pattern, words in SERVICE_REASONS:
+        match = pattern.fullmatch(reason or "")
+        if match:
+            return words % match.groupdict() if match.groupdict() else str(words)
+    return reason

@@ -58,6 +58,39 @@ class TestMergeWizard:
         assert not CustomerMerge.objects.exists()
 
 
+def _error_messages(html):
+    return [re.sub(r"\s+", " ", m).strip() for m in re.findall(r'class="alert alert-danger[^"]*"[^>]*>(.*?)<', html, re.S)]
+
+
+class TestMergeRefusals:
+    """Why a merge or an undo is refused is said in the reader's language."""
+
+    def test_merging_a_record_into_itself_is_refused_in_japanese(self, client_for, maintainer, pair):
+        survivor, _duplicate = pair
+        page = client_for(maintainer).post(reverse("customers:merge_wizard"),
+                                           {"survivor": survivor.pk, "duplicate": survivor.pk})
+        assert _error_messages(page.content.decode()) == ["統合できませんでした: 同じ顧客どうしは統合できません。"]
+        assert not CustomerMerge.objects.exists()
+
+    def test_undoing_twice_is_refused_in_japanese(self, client_for, maintainer, pair):
+        client = client_for(maintainer)
+        client.post(reverse("customers:merge_wizard"), {"survivor": pair[0].pk, "duplicate": pair[1].pk})
+        undo = reverse("customers:merge_undo", args=[CustomerMerge.objects.get().pk])
+        client.post(undo)
+        page = client.get(client.post(undo).url)
+        assert _error_messages(page.content.decode()) == [
+            "統合を取り消せませんでした: この統合はすでに取り消されています。"]
+
+    def test_undoing_twice_is_refused_in_english(self, client_for, maintainer, pair, english):
+        client = client_for(maintainer)
+        client.post(reverse("customers:merge_wizard"), {"survivor": pair[0].pk, "duplicate": pair[1].pk})
+        undo = reverse("customers:merge_undo", args=[CustomerMerge.objects.get().pk])
+        client.post(undo)
+        page = client.get(client.post(undo).url)
+        assert _error_messages(page.content.decode()) == [
+            "The merge could not be undone: This merge has already been undone."]
+
+
 def _with_related_rows(survivor, duplicate):
     """Give the duplicate rows of the kinds a maintainer meets most: tags, purchases and their summary, contacts
     (with their history), touchpoints, a visit task."""
@@ -157,6 +190,28 @@ class TestCard:
         client.post(reverse("customers:unretire", args=[customer.pk]))
         assert Customer.objects.get(pk=customer.pk).lifecycle == "prospect"
 
+    def test_the_history_names_a_merge_and_its_undo_in_japanese(self, client_for, maintainer, pair):
+        survivor, duplicate = pair
+        client = client_for(maintainer)
+        client.post(reverse("customers:merge_wizard"), {"survivor": survivor.pk, "duplicate": duplicate.pk,
+                                                        "choice_phone": "duplicate"})  # a change the history shows
+        merge = CustomerMerge.objects.get()
+        client.post(reverse("customers:merge_undo", args=[merge.pk]))
+        html = client.get(survivor.get_absolute_url()).content.decode()
+        assert f"統合：{duplicate.code} を吸収" in html and f"統合 #{merge.pk} を取り消し" in html
+        assert "absorbed" not in html and "undone" not in html
+
+    def test_a_reason_the_maintainer_typed_is_shown_as_typed(self, client_for, maintainer):
+        customer = CustomerFactory(lifecycle=Customer.Lifecycle.CUSTOMER)
+        client = client_for(maintainer)
+        client.post(reverse("customers:retire", args=[customer.pk]), {"reason": "閉店のため"})
+        html = client.get(customer.get_absolute_url()).content.decode()
+        panel = re.search(r'data-testid="card-retirement">(.*?)</div>', html, re.S).group(1)
+        assert panel.endswith(": 閉店のため")
+        client.post(reverse("customers:unretire", args=[customer.pk]))
+        html = client.get(customer.get_absolute_url()).content.decode()
+        assert "名簿に戻しました" in html and "brought back" not in html
+
     def test_a_rep_cannot_retire(self, client_for, rep):
         customer = CustomerFactory(assigned_rep=rep)
         assert client_for(rep).post(reverse("customers:retire", args=[customer.pk])).status_code == 403
@@ -179,3 +234,26 @@ class TestDeletionRequestPages:
     def test_a_manager_is_refused(self, client_for, manager):
         customer = CustomerFactory()
         assert client_for(manager).get(reverse("customers:deletion_new", args=[customer.pk])).status_code == 403
+
+    def test_executing_twice_says_why_in_japanese(self, client_for, maintainer):
+        client = client_for(maintainer)
+        customer = CustomerFactory()
+        client.post(reverse("customers:deletion_new", args=[customer.pk]),
+                    {"requested_by": "本人", "requested_on": "2026-11-01", "channel": "電話"})
+        url = reverse("customers:deletion_detail", args=[DeletionRequest.objects.get().pk])
+        client.post(url, {"action": "execute"})
+        client.get(url)  # the success message is read
+        page = client.get(client.post(url, {"action": "execute"}).url)
+        assert _error_messages(page.content.decode()) == ["この請求はすでに実行または却下されているため、実行できません。"]
+
+    def test_the_card_says_why_the_record_was_retired_in_japanese(self, client_for, maintainer):
+        customer = CustomerFactory()
+        client = client_for(maintainer)
+        client.post(reverse("customers:deletion_new", args=[customer.pk]),
+                    {"requested_by": "本人", "requested_on": "2026-11-01", "channel": "電話"})
+        deletion = DeletionRequest.objects.get()
+        client.post(reverse("customers:deletion_detail", args=[deletion.pk]), {"action": "execute"})
+        html = client.get(customer.get_absolute_url()).content.decode()
+        panel = re.search(r'data-testid="card-retirement">(.*?)</div>', html, re.S).group(1)
+        assert panel.endswith(f"個人情報を消去（削除請求 #{deletion.pk}）")
+        assert "personal data erased" not in html
