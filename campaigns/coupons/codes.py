@@ -35,9 +35,38 @@ def _check_char(body):
     return ALPHABET[_times_x(total)]
 
 
+# Drawing: each random byte gives one character, its low five bits (256 = 8·32, so every character is as likely as
+# with secrets.choice). The check character is linear in the body (a XOR of vᵢ·xⁿ⁺¹⁻ⁱ), so each position gets a
+# 256-byte table byte → its term, and a whole batch's check characters are the XOR of eleven translated columns,
+# done as one big-integer XOR each: 100,000 codes in a few hundredths of a second, not seconds per character.
+_TO_CHAR = bytes(ord(ALPHABET[byte % BASE]) for byte in range(256))
+
+
+def _term(value, position):
+    for _ in range(RANDOM_LENGTH - position):
+        value = _times_x(value)
+    return value
+
+
+_TERMS = [bytes(_term(byte % BASE, position) for byte in range(256)) for position in range(RANDOM_LENGTH)]
+
+
+def new_codes(count):
+    """`count` fresh codes from one secrets.token_bytes draw (a batch's codes may repeat, as drawn ones may: the
+    unique index decides, and the issuing draws again for the rows that collided)."""
+    if count <= 0:
+        return []
+    raw = secrets.token_bytes(count * RANDOM_LENGTH)
+    bodies = raw.translate(_TO_CHAR).decode("ascii")
+    check = 0
+    for position in range(RANDOM_LENGTH):
+        check ^= int.from_bytes(raw[position::RANDOM_LENGTH].translate(_TERMS[position]), "big")
+    checks = check.to_bytes(count, "big").translate(_TO_CHAR).decode("ascii")
+    return [bodies[i * RANDOM_LENGTH:(i + 1) * RANDOM_LENGTH] + checks[i] for i in range(count)]
+
+
 def new_code():
-    body = "".join(secrets.choice(ALPHABET) for _ in range(RANDOM_LENGTH))
-    return body + _check_char(body)
+    return new_codes(1)[0]
 
 
 def normalize_code(text):

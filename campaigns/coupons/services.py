@@ -4,21 +4,25 @@ Every state move is a conditional UPDATE from `issued`, so two cashiers redeemin
 racing a redemption, end with exactly one winner. A refusal is a CouponRefused (a ValidationError) whose message
 says, in the user's language, why the code cannot be used.
 """
+# ruff: noqa: S608 -- the issuing SQL is assembled from model table and column names; every value is a parameter.
 import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from campaigns.models import Coupon, CouponOffer
 from crm.permissions import require
+from crm.sql import is_postgres, table, temp_table
 
+from . import codes
 from .codes import is_well_formed, new_code, normalize_code
 
 ISSUE_RETRIES = 3  # a code collision (55 random bits) is all but impossible; retried rather than assumed away
+ISSUE_STAGE = "mz_coupon_issue"  # temp table of (customer_id, code) for coupons_issue_for_step
 
 
 class CouponRefused(ValidationError):
@@ -121,40 +125,73 @@ def _validity(offer, today):
     return today, min(ends)
 
 
-def _offer_copy(offer):
-    return {"product_id": offer.product_id, "category": offer.category, "min_quantity": offer.min_quantity,
-            "discount_kind": offer.discount_kind, "discount_value": offer.discount_value}
+def _issue_insert_sql(values, step_id):
+    """INSERT … SELECT from the stage of (customer_id, code): the values every coupon of the call shares as
+    parameters (cast on PostgreSQL, whose SELECT list would type them as text), pairs already issued left out, and
+    ON CONFLICT DO NOTHING for what the NOT EXISTS cannot see — a concurrent run's uncommitted pair (waited for,
+    then skipped) and a code already taken."""
+    fields = [Coupon._meta.get_field(name) for name in values]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in [
+        Coupon._meta.get_field("code"), Coupon._meta.get_field("customer"), *fields])
+    cast = (lambda f: f"CAST(%s AS {f.db_type(connection)})") if is_postgres() else (lambda f: "%s")
+    params = [f.get_db_prep_save(value, connection) for f, value in zip(fields, values.values(), strict=True)]
+    sql = (f"INSERT INTO {table(Coupon)} ({columns}) "
+           f"SELECT s.code, s.customer_id, {', '.join(cast(f) for f in fields)} FROM {ISSUE_STAGE} s "
+           f"WHERE NOT EXISTS (SELECT 1 FROM {table(Coupon)} c WHERE c.step_id = %s AND c.customer_id = s.customer_id) "
+           "ON CONFLICT DO NOTHING")
+    return sql, [*params, step_id]
 
 
 @transaction.atomic
 def coupons_issue_for_step(*, step, customer_ids, by=None, today=None, now=None):
     """Issue the step's coupon to each of `customer_ids` that has none for the step yet; returns how many were new.
 
-    Set-based: one bulk INSERT that skips (step, customer) pairs already issued, so running it again — the nightly
-    pipeline, a retried delivery — gives nobody a second coupon. `by` is a person launching it by hand (needs
-    campaigns.manage); the pipeline passes none.
+    Set-based: the (customer, fresh code) pairs go into a temp table (COPY on PostgreSQL, executemany on SQLite,
+    through the purchase import's staging.load_rows), then one INSERT … SELECT … ON CONFLICT DO NOTHING writes the
+    coupons, skipping the pairs already issued — so running it again (the nightly pipeline, a retried delivery)
+    gives nobody a second coupon. Rows skipped for a code already taken are drawn again, only they. All in one
+    transaction: a failure leaves nothing issued. `by` is a person launching it by hand (needs campaigns.manage);
+    the pipeline passes none.
     """
+    from customers.purchases.staging import Dialect, drop_tables, load_rows
+
     if by is not None:
         require(by, "campaigns.manage", step.campaign)
     offer = CouponOffer.objects.get(step=step)
     today = today or timezone.localdate()
-    now = now or timezone.now()
     valid_from, valid_until = _validity(offer, today)
-    wanted = set(customer_ids)
+    values = {"source": Coupon.Source.CAMPAIGN, "campaign": step.campaign_id, "step": step.pk,
+              "valid_from": valid_from, "valid_until": valid_until, "state": Coupon.State.ISSUED,
+              "issued_at": now or timezone.now(), "issued_by": by.pk if by is not None else None,
+              "product": offer.product_id, "category": offer.category, "min_quantity": offer.min_quantity,
+              "discount_kind": offer.discount_kind, "discount_value": offer.discount_value}
+    insert_sql, insert_params = _issue_insert_sql(values, step.pk)
+    pending = sorted(set(customer_ids))
     created = 0
-    for _attempt in range(ISSUE_RETRIES):
-        missing = wanted - set(Coupon.objects.filter(step=step, customer_id__in=wanted)
-                               .values_list("customer_id", flat=True))
-        if not missing:
-            break
-        rows = [Coupon(code=new_code(), source=Coupon.Source.CAMPAIGN, campaign_id=step.campaign_id, step=step,
-                       customer_id=customer_id, valid_from=valid_from, valid_until=valid_until, issued_at=now,
-                       issued_by=by, **_offer_copy(offer)) for customer_id in sorted(missing)]
-        # ignore_conflicts: a pair issued by a concurrent run, or (once in an age) a code already taken, is skipped
-        # here and picked up by the next pass.
-        Coupon.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
-        created += len(missing) - len(missing - set(Coupon.objects.filter(step=step, customer_id__in=missing)
-                                                     .values_list("customer_id", flat=True)))
+    with connection.cursor() as cursor:
+        drop_tables(cursor, [ISSUE_STAGE])  # left by an earlier call in the same transaction
+        # Same column types as the coupon table's.
+        cursor.execute(temp_table(ISSUE_STAGE, f"SELECT customer_id, code FROM {table(Coupon)} WHERE 1 = 0"))
+        for _attempt in range(ISSUE_RETRIES):
+            if not pending:
+                break
+            cursor.execute(f"DELETE FROM {ISSUE_STAGE}")
+            load_rows(cursor, Dialect(connection.vendor), ISSUE_STAGE, ("customer_id", "code"),
+                      list(zip(pending, codes.new_codes(len(pending)), strict=True)))
+            cursor.execute(insert_sql, insert_params)
+            created += cursor.rowcount
+            if cursor.rowcount == len(pending):
+                pending = []
+                break
+            # Some rows were skipped: pairs issued before (a re-run), or by a concurrent run, or (once in an age)
+            # a code already taken. Only the customers still without the step's coupon are drawn again.
+            cursor.execute(f"SELECT s.customer_id FROM {ISSUE_STAGE} s WHERE NOT EXISTS (SELECT 1 FROM "
+                           f"{table(Coupon)} c WHERE c.step_id = %s AND c.customer_id = s.customer_id) ORDER BY 1",
+                           [step.pk])
+            pending = [customer_id for (customer_id,) in cursor.fetchall()]
+        drop_tables(cursor, [ISSUE_STAGE])
+    if pending:  # three draws in a row that all collide: the generator is broken, not unlucky
+        raise IntegrityError(f"coupon codes for {len(pending)} customers collided {ISSUE_RETRIES} times")
     return created
 
 

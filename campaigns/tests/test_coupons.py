@@ -4,6 +4,7 @@ import itertools
 from decimal import Decimal
 
 import pytest
+from django.db import IntegrityError
 from django.utils import translation
 
 from campaigns.coupons import codes
@@ -36,6 +37,13 @@ def test_a_new_code_is_twelve_characters_of_the_unambiguous_alphabet_with_a_vali
 
 def test_new_codes_do_not_repeat():
     assert len({codes.new_code() for _ in range(5000)}) == 5000
+
+
+def test_a_batch_of_new_codes_is_well_formed_and_without_repeats():
+    batch = codes.new_codes(5000)
+    assert len(set(batch)) == 5000
+    assert all(len(code) == 12 and codes.is_well_formed(code) for code in batch)
+    assert codes.new_codes(0) == []
 
 
 def test_every_single_typo_and_every_swap_of_neighbours_is_caught_by_the_check_character():
@@ -127,11 +135,57 @@ def test_issuing_again_gives_nobody_a_second_coupon(manager, pizza):
     assert Coupon.objects.get(customer=first).code == code
 
 
+def repeating_codes(monkeypatch, *, repeat):
+    """Make codes.new_codes give `repeat(batch)`'s codes in place of the drawn ones; returns the batch sizes drawn."""
+    drawn, real = [], codes.new_codes
+
+    def fake(count):
+        drawn.append(count)
+        return repeat(real(count), len(drawn))
+
+    monkeypatch.setattr(codes, "new_codes", fake)
+    return drawn
+
+
+def test_a_code_drawn_twice_in_a_batch_is_drawn_again_for_that_customer_only(manager, pizza, monkeypatch):
+    step = campaign_step(manager, offer=pizza_offer(pizza))
+    buyers = [customer() for _ in range(5)]
+    drawn = repeating_codes(monkeypatch, repeat=lambda batch, n: [batch[0], batch[0], *batch[2:]] if n == 1 else batch)
+    assert coupons_issue_for_step(step=step, customer_ids=[c.pk for c in buyers], today=TODAY) == 5
+    assert drawn == [5, 1]
+    issued = dict(Coupon.objects.filter(step=step).values_list("customer_id", "code"))
+    assert sorted(issued) == sorted(c.pk for c in buyers)
+    assert len(set(issued.values())) == 5
+
+
+def test_a_code_another_coupon_already_has_is_drawn_again(manager, pizza, monkeypatch):
+    step = campaign_step(manager, offer=pizza_offer(pizza))
+    holder, first, second = customer(), customer(), customer()
+    coupons_issue_for_step(step=step, customer_ids=[holder.pk], today=TODAY)
+    taken = Coupon.objects.get(customer=holder).code
+    drawn = repeating_codes(monkeypatch, repeat=lambda batch, n: [batch[0], taken, *batch[2:]] if n == 1 else batch)
+    assert coupons_issue_for_step(step=step, customer_ids=[holder.pk, first.pk, second.pk], today=TODAY) == 2
+    assert drawn == [3, 1]  # the holder skipped as issued; the first newcomer got the taken code, drawn again
+    assert Coupon.objects.filter(step=step).count() == 3
+    assert Coupon.objects.get(customer=holder).code == taken
+    assert Coupon.objects.filter(step=step).values("code").distinct().count() == 3
+
+
+def test_codes_that_keep_colliding_fail_the_issue_and_leave_no_coupon(manager, pizza, monkeypatch):
+    step = campaign_step(manager, offer=pizza_offer(pizza))
+    buyers = [customer() for _ in range(3)]
+    repeating_codes(monkeypatch, repeat=lambda batch, n: ["ABCDEFGHJKLM"] * len(batch))
+    with pytest.raises(IntegrityError):
+        coupons_issue_for_step(step=step, customer_ids=[c.pk for c in buyers], today=TODAY)
+    assert not Coupon.objects.filter(step=step).exists()  # the first customer's coupon went back too
+
+
 def test_issuing_by_hand_needs_the_campaign_right(manager, rep, pizza):
     step = campaign_step(manager, offer=pizza_offer(pizza))
     with pytest.raises(Refused):
         coupons_issue_for_step(step=step, customer_ids=[customer().pk], by=rep)
     assert coupons_issue_for_step(step=step, customer_ids=[customer().pk], by=manager) == 1
+    assert Coupon.objects.get(step=step).issued_by == manager
 
 
 # ---------------------------------------------------------------- validity and redemption
