@@ -183,8 +183,29 @@ def test_the_sample_is_the_first_twenty_by_priority(django_assert_num_queries):
         customer(status="dormant", priority=p)
     customer(status="dormant", priority=None)
     aud = segments.audience(filters={"statuses": ["dormant"]}, channel=EMAIL, now=NOW)
-    # The counts, the sample (the policy was read building the audience); PostgreSQL: the work_mem setting.
+    # The counts, the sample's walk (the policy was read building the audience); PostgreSQL: the planner settings.
     with django_assert_num_queries(3 if connection.vendor == "postgresql" else 2):
         result = segments.preview(aud)
     assert result["selected"] == 26
     assert [c.dormancy.priority_score for c in result["sample"]] == list(range(24, 4, -1))
+
+
+def test_when_the_walks_fall_short_the_sample_is_sorted_from_every_selected_customer(monkeypatch):
+    """Walks too short for the sample (a narrow segment; customers without a priority) give way to sorting all
+    the selected customers: priority first, none last, then code — the same order a full sort gives."""
+    monkeypatch.setattr(segments, "SAMPLE_WALKS", (2, 3))
+    for priority, code in ((5, "R005"), (7, "R007B"), (7, "R007A"), (9, "R009")):
+        customer(status="dormant", priority=priority, code=code)
+    customer(status="dormant", priority=8, code="R008", consent=False)  # excluded: not in the sample
+    for code in ("A002", "A001"):
+        customer(status="active", code=code)
+    result = segments.preview(segments.audience(filters={}, channel=EMAIL, now=NOW), size=6)
+    assert [c.code for c in result["sample"]] == ["R009", "R007A", "R007B", "R005", "A001", "A002"]
+
+
+def test_an_empty_selection_needs_no_sample_query(django_assert_num_queries):
+    customer(status="dormant", priority=50, consent=False)
+    aud = segments.audience(filters={}, channel=EMAIL, now=NOW)
+    with django_assert_num_queries(2 if connection.vendor == "postgresql" else 1):
+        result = segments.preview(aud)
+    assert (result["selected"], result["sample"]) == (0, [])
