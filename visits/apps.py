@@ -5,6 +5,8 @@ from ready(): the nightly scan's step, the customer card's panel, the rep's home
 channels "phone" and "visit", and the list maintainer's worklist (suggestions waiting, customers reported closed
 or moved).
 """
+import re
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -37,3 +39,9 @@ class VisitsConfig(AppConfig):
         from . import erasure
 
         register_erasure_hook("visits", erasure.erase_customer, labels=erasure.LABELS)
+        # The customer's history names an accepted suggestion in the reader's language.
+        from customers.maintenance.history import register_history_reason
+
+        from . import suggestions
+
+        register_history_reason(re.escape(suggestions.HISTORY_REASON), suggestions.HISTORY_REASON_WORDS)

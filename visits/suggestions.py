@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from crm.permissions import require
 from customers import services as customer_services
@@ -21,6 +22,10 @@ FIELD_OF_KIND = {
     UpdateSuggestion.Kind.ADDRESS: "address",
     UpdateSuggestion.Kind.MOVED: "address",
 }
+# The reason an accepted change leaves in the customer's history: stored in English as data, shown in the reader's
+# language (apps.py registers the words with customers.maintenance.history).
+HISTORY_REASON = "suggested by a rep"
+HISTORY_REASON_WORDS = gettext_lazy("Update suggested by a rep")
 # A contact person may come without a name ("our contact left"): the maintainer then finds the new one.
 NEEDS_VALUE = {UpdateSuggestion.Kind.PHONE, UpdateSuggestion.Kind.MOBILE, UpdateSuggestion.Kind.EMAIL,
                UpdateSuggestion.Kind.ADDRESS}
@@ -73,7 +78,7 @@ def _apply(suggestion, by):
     setattr(customer, field, suggestion.proposed_value)
     # The history names who accepted it and why, also outside a request (where no middleware sets the user).
     customer._history_user = by
-    customer._change_reason = "suggested by a rep"
+    customer._change_reason = HISTORY_REASON
     customer_services.customer_update(customer=customer, by=by)
 
 

@@ -4,6 +4,8 @@ It sits above customers (crm ← customers ← dormancy ← campaigns / visits /
 customers' screens goes through their registries: the card's dormancy panel and the home page's dormancy sections
 are registered here.
 """
+import re
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -30,6 +32,13 @@ class DormancyConfig(AppConfig):
         from .services import ERASURE_LABELS, erase_customer
 
         register_erasure_hook("dormancy", erase_customer, labels=ERASURE_LABELS)
+        # A rule's history names the engine's own changes in the reader's language.
+        from customers.maintenance.history import register_history_reason
+
+        from .services import HISTORY_REASON_WORDS
+
+        for reason, words in HISTORY_REASON_WORDS.items():
+            register_history_reason(re.escape(reason), words)
         self.register_worklist_tally()
 
     def register_home_sections(self):

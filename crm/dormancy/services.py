@@ -17,6 +17,15 @@ from . import rules as rule_sql
 from .models import ConfirmedReason, CustomerDormancy, DormancyRule, DormancyStatus
 from .selectors import last_scan_as_of
 
+# The reasons a rule's history records: stored in English as data, shown in the reader's language (apps.py registers
+# the words with customers.maintenance.history).
+RESTORED_REASON = "default restored by the scan"
+RULES_PAGE_REASON = "rules page"
+HISTORY_REASON_WORDS = {
+    RESTORED_REASON: gettext_lazy("Default rule restored by the scan"),
+    RULES_PAGE_REASON: gettext_lazy("Changed on the dormancy rules page"),
+}
+
 
 @transaction.atomic
 def default_rules_restore():
@@ -27,7 +36,7 @@ def default_rules_restore():
     """
     missing = rule_sql.missing_default_rules(DormancyRule.objects.filter(tag=None, industry=""))
     for rule in missing:  # at most one per code
-        rule._change_reason = "default restored by the scan"
+        rule._change_reason = RESTORED_REASON
         rule.save()
     return missing
 
@@ -48,7 +57,7 @@ def rule_update(*, rule, by):
     for name in RULE_PARAMETERS:
         setattr(stored, name, getattr(rule, name))
     stored.updated_by = by
-    stored._change_reason = "rules page"
+    stored._change_reason = RULES_PAGE_REASON
     stored.save()
     return stored
 

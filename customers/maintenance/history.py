@@ -3,7 +3,8 @@ customer a bulk action changed, as a per-row save() would, without a Python loop
 the card shows for the reasons list maintenance writes into history rows.
 
 The reasons are stored in English, as written (a history row's reason is data, read by whoever opens the card later, in
-their own language): reason_display translates the ones the services write when they are shown."""
+their own language): reason_display translates the ones the services write when they are shown. Apps above customers
+(visits, dormancy) add the reasons their services write with register_history_reason from their AppConfig.ready()."""
 # ruff: noqa: S608 - SQL here is assembled from model table and column names; values are always parameters.
 import re
 
@@ -41,8 +42,8 @@ def queryset_ids_sql(queryset):
     return queryset.values("pk").query.sql_with_params()
 
 
-# The reasons the list-maintenance services write (merge, undo, erasure, retirement, bulk actions) -> their words.
-# Anything else (a reason a maintainer typed) is shown as it is.
+# The reasons the list-maintenance services write (merge, undo, erasure, retirement, bulk actions) -> their words;
+# register_history_reason adds those of other apps. Anything else (a reason a maintainer typed) is shown as it is.
 SERVICE_REASONS = [
     (re.compile(r"merge: absorbed (?P<code>.+)"), _("Merge: absorbed %(code)s")),
     (re.compile(r"merge: merged into (?P<code>.+)"), _("Merge: merged into %(code)s")),
@@ -57,8 +58,16 @@ SERVICE_REASONS = [
 ]
 
 
+def register_history_reason(pattern, words):
+    """Name a reason an app's services write into history rows: `pattern` is a regular expression the whole stored
+    reason matches, `words` a lazy translation (filled from the pattern's named groups)."""
+    compiled = re.compile(pattern)
+    if all(known.pattern != compiled.pattern for known, _words in SERVICE_REASONS):  # ready() may run twice
+        SERVICE_REASONS.append((compiled, words))
+
+
 def reason_display(reason):
-    """What the card shows for a history row's or a retirement's reason."""
+    """What a page shows for a history row's or a retirement's reason, in the reader's language."""
     for pattern, words in SERVICE_REASONS:
         match = pattern.fullmatch(reason or "")
         if match:

@@ -207,3 +207,20 @@ class TestSuggestionPage:
         client_for(maintainer).post(url)
         c.refresh_from_db()
         assert (c.phone, UpdateSuggestion.objects.get().state) == ("03-2222-2222", "accepted")
+
+    def _accept_and_open_the_card(self, client_for, rep, maintainer):
+        c = customer(rep=rep, phone="03-1111-1111")
+        s = UpdateSuggestion.objects.create(customer=c, kind="phone", proposed_value="03-2222-2222", suggested_by=rep)
+        client = client_for(maintainer)
+        client.post(reverse("visits:suggestion_decide", args=[s.pk, "accept"]))
+        html = client.get(c.get_absolute_url()).content.decode()
+        return re.search(r'data-testid="history">(.*?)</section>', html, re.S).group(1)
+
+    def test_the_card_history_names_an_accepted_suggestion_in_japanese(self, client_for, rep, maintainer):
+        history = self._accept_and_open_the_card(client_for, rep, maintainer)
+        assert "営業担当からの更新提案" in history and "03-2222-2222" in history
+        assert "suggested by a rep" not in history
+
+    def test_the_card_history_names_an_accepted_suggestion_in_english(self, client_for, rep, maintainer, english):
+        history = self._accept_and_open_the_card(client_for, rep, maintainer)
+        assert re.search(r"· Update suggested by a rep</div>", history)

@@ -7,12 +7,15 @@ import pytest
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import translation
 from django_celery_beat.models import PeriodicTask
 
 from crm.dormancy import pipeline
 from crm.dormancy.models import CustomerDormancy, DormancyRule, ModelFit, ScanRun, StatusChange
 from crm.dormancy.pipeline import scan_dormancy
+from crm.dormancy.services import rule_update
 from crm.dormancy.tests.dormancy_support import AS_OF, ago, buy, customer_with, make_customer
+from customers.maintenance.history import reason_display
 from customers.purchases.summary import refresh_purchase_summaries
 
 LATER = AS_OF + datetime.timedelta(days=30)
@@ -198,6 +201,24 @@ class TestDefaultRules:
         assert restored.days == 180
         assert restored.history.get().history_change_reason == "default restored by the scan"
         assert len(run.counts["rules_restored"]) == 6 and "prepare_rules" in run.step_seconds
+
+    def test_the_rule_history_names_the_restoring_in_the_reader_s_language(self):
+        DormancyRule.objects.all().delete()
+        scan_dormancy(as_of=AS_OF)
+        reason = DormancyRule.objects.get(code="lost", tag=None, industry="").history.get().history_change_reason
+        with translation.override("ja"):
+            assert reason_display(reason) == "判定処理が既定のルールを復元"
+        with translation.override("en"):
+            assert reason_display(reason) == "Default rule restored by the scan"
+
+    def test_the_rule_history_names_an_edit_on_the_rules_page_in_the_reader_s_language(self, manager):
+        rule = DormancyRule.objects.get(code="halved", tag=None, industry="")
+        rule.ratio_percent = 40
+        reason = rule_update(rule=rule, by=manager).history.first().history_change_reason
+        with translation.override("ja"):
+            assert reason_display(reason) == "休眠判定ルールの画面で変更"
+        with translation.override("en"):
+            assert reason_display(reason) == "Changed on the dormancy rules page"
 
     def test_it_leaves_the_rules_alone_when_every_default_is_there(self):
         before = list(DormancyRule.objects.order_by("pk").values())
