@@ -32,8 +32,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.choices import DormancyStatus
-from crm.dormancy.models import LISTED_STATUSES, CustomerDormancy
-from customers.models import Customer, Purchase, Touchpoint
+from crm.dormancy.models import LISTED_STATUSES, ConfirmedReason, CustomerDormancy
+from customers.models import Customer, CustomerPurchaseSummary, Purchase, Touchpoint
 
 from .models import TOUCHPOINT_CHANNEL, Campaign, ContactPolicy, EmailClick, StepExecution
 
@@ -78,16 +78,26 @@ def filter_customers(filters, *, today=None):
     f = filters or {}
     today = today or timezone.localdate()
     qs = Customer.objects.all()
+    # The verdict's and the summary's filters each as one `pk IN (ids)`: the ids are read (from an index where one
+    # fits) and hashed once, instead of joining every customer to his verdict and his summary.
+    verdict = Q()
     if f.get("statuses"):
-        qs = qs.filter(dormancy__status__in=f["statuses"])
+        verdict &= Q(status__in=f["statuses"])
+    if f.get("priority_min") not in (None, ""):
+        verdict &= Q(priority_score__gte=float(f["priority_min"]))
+    if f.get("priority_max") not in (None, ""):
+        verdict &= Q(priority_score__lte=float(f["priority_max"]))
+    if f.get("next_purchase_within_days") not in (None, ""):
+        horizon = today + datetime.timedelta(days=int(f["next_purchase_within_days"]))
+        verdict &= Q(next_expected_purchase_on__range=(today, horizon))
+    if verdict:
+        qs = qs.filter(pk__in=CustomerDormancy.objects.filter(verdict).values("customer_id"))
     if f.get("reasons"):
         # What the customer told us (crm.dormancy ConfirmedReason) overrides what the scan inferred.
-        qs = qs.filter(Q(confirmed_dormancy_reason__reason__in=f["reasons"])
-                       | Q(confirmed_dormancy_reason__isnull=True, dormancy__reason__in=f["reasons"]))
-    if f.get("priority_min") not in (None, ""):
-        qs = qs.filter(dormancy__priority_score__gte=float(f["priority_min"]))
-    if f.get("priority_max") not in (None, ""):
-        qs = qs.filter(dormancy__priority_score__lte=float(f["priority_max"]))
+        confirmed = ConfirmedReason.objects.values("customer_id")
+        qs = qs.filter(Q(pk__in=confirmed.filter(reason__in=f["reasons"]))
+                       | (~Q(pk__in=confirmed) & Q(pk__in=CustomerDormancy.objects.filter(
+                           reason__in=f["reasons"]).values("customer_id"))))
     if f.get("reps"):
         qs = qs.filter(assigned_rep_id__in=f["reps"])
     if f.get("tags"):
@@ -107,17 +117,17 @@ def filter_customers(filters, *, today=None):
             bought |= Q(product__category__in=f["categories"])
         purchased = Exists(Purchase.objects.filter(bought, customer_id=OuterRef("pk")))
         qs = qs.filter(~purchased if f.get("product_mode") == "never" else purchased)
+    summary = Q()
     if f.get("last_purchase_from"):
-        qs = qs.filter(purchase_summary__last_purchase_on__gte=_as_date(f["last_purchase_from"]))
+        summary &= Q(last_purchase_on__gte=_as_date(f["last_purchase_from"]))
     if f.get("last_purchase_to"):
-        qs = qs.filter(purchase_summary__last_purchase_on__lte=_as_date(f["last_purchase_to"]))
+        summary &= Q(last_purchase_on__lte=_as_date(f["last_purchase_to"]))
     if f.get("spend_min") not in (None, ""):
-        qs = qs.filter(purchase_summary__total_amount__gte=int(f["spend_min"]))
+        summary &= Q(total_amount__gte=int(f["spend_min"]))
     if f.get("spend_max") not in (None, ""):
-        qs = qs.filter(purchase_summary__total_amount__lte=int(f["spend_max"]))
-    if f.get("next_purchase_within_days") not in (None, ""):
-        horizon = today + datetime.timedelta(days=int(f["next_purchase_within_days"]))
-        qs = qs.filter(dormancy__next_expected_purchase_on__range=(today, horizon))
+        summary &= Q(total_amount__lte=int(f["spend_max"]))
+    if summary:
+        qs = qs.filter(pk__in=CustomerPurchaseSummary.objects.filter(summary).values("customer_id"))
     if f.get("clicked_campaigns") or f.get("clicked_within_days") not in (None, ""):
         # A click shows real interest: customers who clicked a link in the chosen campaigns' e-mails (any campaign
         # when none is chosen), within the last N days when given.
