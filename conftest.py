@@ -103,6 +103,17 @@ def pytest_report_header(config):
 
 
 @pytest.fixture
+def eager_tasks():
+    """Celery tasks run in the caller: no worker in tests, even with Redis configured."""
+    from config.celery import app as celery_app
+
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture
 def english(settings):
     """Compare messages in English: the UI defaults to Japanese, whose catalogue tests/test_translations.py checks."""
     from django.utils import translation

@@ -141,41 +141,11 @@ def filter_customers(filters, *, today=None):
     return qs
 
 
-def frequency_capped_q(*, channel, now=None, policy=None, among=None):
-    """Customers with as many contacts through the channel as the cap allows (in the last 30 or 180 days): one more
-    would exceed it. A Q over customers (two `pk IN (subquery)`); `among` (a subquery of customer ids) narrows
-    both subqueries to those customers.
-
-    A contact is a Touchpoint of the channel, or a step execution of the channel that is due or handed over but has
-    not reached the customer yet (an e-mail in the outbox, a letter not yet posted, an open call task): counted as
-    happening now, so that two campaigns stepping on the same night cannot both take a customer's last place."""
-    now = now or timezone.now()
-    policy = policy or ContactPolicy.current()
-    since_30, since_180 = now - datetime.timedelta(days=30), now - datetime.timedelta(days=180)
-    touchpoints = Touchpoint.objects.filter(channel=TOUCHPOINT_CHANNEL[channel], occurred_at__gt=since_180,
-                                            occurred_at__lte=now)
-    pending = StepExecution.objects.filter(step__channel=channel, state__in=PENDING_STATES)
-    if among is not None:
-        touchpoints, pending = touchpoints.filter(customer_id__in=among), pending.filter(customer_id__in=among)
-    by_touchpoints = (touchpoints.values("customer_id")
-                      .annotate(n_180=Count("occurred_at"), n_30=Count("occurred_at", filter=Q(occurred_at__gt=since_30)))
-                      .filter(Q(n_180__gte=policy.max_contacts_180d) | Q(n_30__gte=policy.max_contacts_30d))
-                      .values("customer_id"))
-    # The few customers with a pending contact: their touchpoints counted one customer at a time (by the index).
-    def touched_since(since):
-        return Coalesce(Subquery(touchpoints.filter(customer_id=OuterRef("customer_id"), occurred_at__gt=since)
-                                 .order_by().values("customer_id").annotate(n=Count("pk")).values("n")), 0)
-    by_pending = (pending.order_by().values("customer_id").annotate(n_pending=Count("pk"))
-                  .annotate(n_30=F("n_pending") + touched_since(since_30), n_180=F("n_pending") + touched_since(since_180))
-                  .filter(Q(n_180__gte=policy.max_contacts_180d) | Q(n_30__gte=policy.max_contacts_30d))
-                  .values("customer_id"))
-    return Q(pk__in=by_touchpoints) | Q(pk__in=by_pending)
-
-
 def frequency_capped_row_q(*, channel, now=None, policy=None):
-    """The same cap as frequency_capped_q, checked one customer at a time (counts through the touchpoints' and the
-    executions' customer indexes): for a query that looks at a few customers — the preview's first rows — where
-    counting every customer's contacts first would cost more than the whole answer."""
+    """Customers with as many contacts through the channel as the cap allows (in the last 30 or 180 days), checked
+    one customer at a time (counts through the touchpoints' and the executions' customer indexes): for a query that
+    looks at a few customers — the preview's first rows, the customers with a pending contact — where counting
+    every customer's contacts first would cost more than the whole answer. See frequency_capped_q."""
     now = now or timezone.now()
     policy = policy or ContactPolicy.current()
     since_30, since_180 = now - datetime.timedelta(days=30), now - datetime.timedelta(days=180)
@@ -191,6 +161,32 @@ def frequency_capped_row_q(*, channel, now=None, policy=None):
     in_180 = counted(touchpoints.filter(occurred_at__gt=since_180)) + pending
     return Q(GreaterThanOrEqual(in_30, policy.max_contacts_30d)) | Q(GreaterThanOrEqual(in_180,
                                                                                          policy.max_contacts_180d))
+
+
+def frequency_capped_q(*, channel, now=None, policy=None, among=None):
+    """Customers with as many contacts through the channel as the cap allows (in the last 30 or 180 days): one more
+    would exceed it. A Q over customers; `among` (a subquery of customer ids) narrows it to those customers.
+
+    A contact is a Touchpoint of the channel, or a step execution of the channel that is due or handed over but has
+    not reached the customer yet (an e-mail in the outbox, a letter not yet posted, an open call task): counted as
+    happening now, so that two campaigns stepping on the same night cannot both take a customer's last place.
+    Everyone's touchpoints are counted in one `GROUP BY … HAVING` subquery; the few customers with a pending
+    contact are counted again with it, one at a time (frequency_capped_row_q)."""
+    now = now or timezone.now()
+    policy = policy or ContactPolicy.current()
+    since_30, since_180 = now - datetime.timedelta(days=30), now - datetime.timedelta(days=180)
+    touchpoints = Touchpoint.objects.filter(channel=TOUCHPOINT_CHANNEL[channel], occurred_at__gt=since_180,
+                                            occurred_at__lte=now)
+    pending = StepExecution.objects.filter(step__channel=channel, state__in=PENDING_STATES)
+    if among is not None:
+        touchpoints, pending = touchpoints.filter(customer_id__in=among), pending.filter(customer_id__in=among)
+    by_touchpoints = (touchpoints.values("customer_id")
+                      .annotate(n_180=Count("occurred_at"), n_30=Count("occurred_at", filter=Q(occurred_at__gt=since_30)))
+                      .filter(Q(n_180__gte=policy.max_contacts_180d) | Q(n_30__gte=policy.max_contacts_30d))
+                      .values("customer_id"))
+    with_pending = Q(pk__in=pending.values("customer_id")) & frequency_capped_row_q(channel=channel, now=now,
+                                                                                    policy=policy)
+    return Q(pk__in=by_touchpoints) | with_pending
 
 
 def exclusion_conditions(*, channel, include_lost=False, now=None, policy=None):

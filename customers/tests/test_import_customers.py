@@ -211,16 +211,6 @@ class TestCommand:
         assert Customer.objects.get(code="C0001").history.first().history_user == maintainer
 
 
-@pytest.fixture
-def eager_tasks():
-    from config.celery import app as celery_app
-
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True  # no worker in tests, even with Redis set
-    yield
-    celery_app.conf.task_always_eager = previous
-
-
 @pytest.mark.usefixtures("eager_tasks")
 class TestImportScreen:
     @pytest.fixture(autouse=True)

@@ -72,22 +72,19 @@ class TestMergeRefusals:
         assert _error_messages(page.content.decode()) == ["統合できませんでした: 同じ顧客どうしは統合できません。"]
         assert not CustomerMerge.objects.exists()
 
-    def test_undoing_twice_is_refused_in_japanese(self, client_for, maintainer, pair):
-        client = client_for(maintainer)
+    @staticmethod
+    def _undo_twice(client, pair):
         client.post(reverse("customers:merge_wizard"), {"survivor": pair[0].pk, "duplicate": pair[1].pk})
         undo = reverse("customers:merge_undo", args=[CustomerMerge.objects.get().pk])
         client.post(undo)
-        page = client.get(client.post(undo).url)
-        assert _error_messages(page.content.decode()) == [
+        return _error_messages(client.get(client.post(undo).url).content.decode())
+
+    def test_undoing_twice_is_refused_in_japanese(self, client_for, maintainer, pair):
+        assert self._undo_twice(client_for(maintainer), pair) == [
             "統合を取り消せませんでした: この統合はすでに取り消されています。"]
 
     def test_undoing_twice_is_refused_in_english(self, client_for, maintainer, pair, english):
-        client = client_for(maintainer)
-        client.post(reverse("customers:merge_wizard"), {"survivor": pair[0].pk, "duplicate": pair[1].pk})
-        undo = reverse("customers:merge_undo", args=[CustomerMerge.objects.get().pk])
-        client.post(undo)
-        page = client.get(client.post(undo).url)
-        assert _error_messages(page.content.decode()) == [
+        assert self._undo_twice(client_for(maintainer), pair) == [
             "The merge could not be undone: This merge has already been undone."]
 
 

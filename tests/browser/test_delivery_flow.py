@@ -12,18 +12,9 @@ from campaigns.models import CampaignContact, LetterBatch
 from campaigns.tests import delivery_support
 from campaigns.tests.delivery_support import executions, launched_step, links_in, parts_of
 from campaigns.tests.support import customer
-from config.celery import app as celery_app
 
 pytestmark = pytest.mark.browser
 smtp_server = delivery_support.smtp_server  # the fixture
-
-
-@pytest.fixture
-def eager_tasks():
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True  # no worker here, even with Redis configured
-    yield
-    celery_app.conf.task_always_eager = previous
 
 
 def test_a_manager_renders_downloads_and_posts_a_letter_batch(eager_tasks, manager_page, live_url, tmp_path):

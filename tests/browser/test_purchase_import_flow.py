@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 import time_machine
 
-from config.celery import app as celery_app
 from customers.models import Customer, Purchase
 from customers.tests.purchase_fixtures import SAMPLE, make_sample_customers, make_sample_products
 
@@ -19,14 +18,6 @@ def frozen_after_sample():
     # tick=True: the clock moves on from the frozen instant, so timeouts still work.
     with time_machine.travel(dt.datetime(2027, 1, 15, 10, 0, tzinfo=dt.UTC), tick=True):
         yield
-
-
-@pytest.fixture
-def eager_tasks():
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True  # no worker here, even with Redis configured
-    yield
-    celery_app.conf.task_always_eager = previous
 
 
 def test_it_uploads_the_sample_sees_four_errors_imports_the_valid_rows_and_shows_them_on_the_card(
