@@ -34,15 +34,15 @@ class FeedbackForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def feedback_form(request, token):
     try:
-        customer, step = feedback.feedback_request_for_token(token)
+        customer, step, round_ = feedback.feedback_request_for_token(token)
     except feedback.InvalidFeedbackLink as error:
         return render(request, "campaigns/feedback/invalid.html", {"expired": error.expired}, status=400)
-    if feedback.is_answered(customer=customer, step=step):
+    if feedback.is_answered(customer=customer, step=step, round=round_):
         return render(request, "campaigns/feedback/thanks.html", {"already": True})
     form = FeedbackForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            feedback.feedback_answer_record(customer=customer, step=step, **form.cleaned_data)
+            feedback.feedback_answer_record(customer=customer, step=step, round=round_, **form.cleaned_data)
         except feedback.AlreadyAnswered:
             return render(request, "campaigns/feedback/thanks.html", {"already": True})
         return render(request, "campaigns/feedback/thanks.html", {"already": False})

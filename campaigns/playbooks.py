@@ -17,8 +17,21 @@ only enrols into playbooks that exist.
 `playbook_enrol(run=…, as_of=…)`: the customers whose status became dormant or at-risk in this scan run
 (StatusChange rows with scan_run = run) go into the playbook of their reason — the confirmed reason (what the
 customer told us) over the inferred one; an unknown or other reason takes the product playbook, whose feedback
-request asks why; a customer who moved or closed is not enrolled. One INSERT … SELECT ordered by priority,
-ON CONFLICT DO NOTHING: a rerun enrols nobody twice, and a customer already running a playbook is left in it.
+request asks why; a customer who moved or closed is not enrolled. One INSERT … SELECT ordered by priority.
+
+Rounds. An enrolment is a round of the playbook for the customer (CampaignTarget.round: 1, 2, …). A customer who
+is running a round of any playbook (an active target) is left in it. A customer with an earlier round of this
+playbook gets the next round when that round has ended (left or completed), was enrolled by an earlier scan (its
+due_on, the day of the scan that enrolled him, is before as_of) and he bought since it began (purchases on or
+after that day): he came back and went quiet again. Without a purchase, an ended round is not repeated (a
+customer at risk whose round found no answer is not enrolled again when he turns dormant). A control-group round
+is never "left" by the sequence engine (nothing is due for it), so it ends here: when its customer is enrolled
+again (he bought, then went quiet), it is marked left, bought again.
+
+Idempotent: every condition reads only rows of earlier scans, and ON CONFLICT DO NOTHING over the unique
+(campaign, customer, round) and the one-active-round constraint keeps a rerun, or a concurrent run, from enrolling
+anybody twice. The per-step rows of a round (executions, outbox, letters, contacts, coupons, feedback) carry the
+round in their unique keys, so round 2 runs every step again, each once.
 """
 # ruff: noqa: S608 - SQL here is assembled from model table names and fixed fragments; values are always parameters.
 
@@ -29,7 +42,7 @@ from django.utils.translation import gettext as _
 from crm import sql
 from crm.dormancy.models import ConfirmedReason, CustomerDormancy, DormancyReason, DormancyStatus, StatusChange
 from crm.permissions import require
-from customers.models import Customer
+from customers.models import Customer, Purchase
 
 from . import services
 from .models import Campaign, CampaignStep, CampaignTarget
@@ -117,11 +130,36 @@ def _reason_sql():
             f"ELSE '{FALLBACK_REASON.value}' END")
 
 
+def _bought_since(alias, d):
+    """SQL: the target `alias`'s customer bought on or after its due day (for a playbook: the enrolment's scan day)."""
+    return (f"EXISTS (SELECT 1 FROM {sql.table(Purchase)} pu WHERE pu.customer_id = {alias}.customer_id "
+            f"AND pu.purchased_on >= {alias}.due_on AND pu.purchased_on <= {d})")
+
+
+def _control_rounds_end(*, run, as_of, now):
+    """Control-group rounds of playbooks whose customer bought since and went quiet again in `run`: left (bought
+    again), so that he can be enrolled anew. Only customers of this run's changes, only rounds of earlier scans."""
+    target, campaign, change = sql.table(CampaignTarget), sql.table(Campaign), sql.table(StatusChange)
+    d = sql.date_param()
+    statuses = ", ".join(f"'{s.value}'" for s in ENROLLED_STATUSES)
+    true = "true" if sql.is_postgres() else "1"
+    return sql.execute(
+        f"UPDATE {target} SET sequence_state = %s, left_reason = %s, left_at = %s, next_step_on = NULL "
+        f"WHERE in_control_group = {true} AND sequence_state = %s AND due_on < {d} "
+        f"AND campaign_id IN (SELECT id FROM {campaign} WHERE kind = %s) "
+        f"AND EXISTS (SELECT 1 FROM {change} sc WHERE sc.customer_id = {target}.customer_id "
+        f"AND sc.scan_run_id = %s AND sc.to_status IN ({statuses})) AND {_bought_since(target, d)}",
+        (CampaignTarget.SequenceState.LEFT.value, CampaignTarget.LeftReason.PURCHASED.value, now,
+         CampaignTarget.SequenceState.ACTIVE.value, as_of, Campaign.Kind.PLAYBOOK.value, run.pk, as_of))
+
+
 def playbook_enrol(*, run, as_of, now=None):
-    """Enrol the customers who became dormant or at-risk in `run` into their reason's playbook; returns how many."""
+    """Enrol the customers who became dormant or at-risk in `run` into their reason's playbook, in a new round when
+    an earlier one has ended (see the module's docstring); returns how many were enrolled."""
     now = now or timezone.now()
     if not Campaign.objects.filter(kind=Campaign.Kind.PLAYBOOK, state=Campaign.State.LAUNCHED).exists():
         return 0
+    _control_rounds_end(run=run, as_of=as_of, now=now)
     target, campaign, step = sql.table(CampaignTarget), sql.table(Campaign), sql.table(CampaignStep)
     d = sql.date_param()
     a, b, c, p = services._HASH_A, services._HASH_B, services._HASH_C, services._HASH_PRIME
@@ -133,23 +171,32 @@ def playbook_enrol(*, run, as_of, now=None):
                           f"AND p2.playbook_reason = {_reason_sql()}")
     statuses = ", ".join(f"'{s.value}'" for s in ENROLLED_STATUSES)
     false = "false" if sql.is_postgres() else "0"
+    # The customer's latest round of the playbook, if any: the new one is the next.
+    latest = (f"(SELECT MAX(t3.round) FROM {target} t3 WHERE t3.campaign_id = pb.id "
+              f"AND t3.customer_id = sc.customer_id)")
     return sql.execute(
-        f"INSERT INTO {target} (campaign_id, customer_id, in_control_group, due_on, sequence_state, "
+        f"INSERT INTO {target} (campaign_id, customer_id, round, in_control_group, due_on, sequence_state, "
         f"last_step_position, next_step_on, enrolled_at, left_reason) "
-        f"SELECT pb.id, sc.customer_id, {in_control}, {d}, %s, 0, "
+        f"SELECT pb.id, sc.customer_id, COALESCE(prev.round, 0) + 1, {in_control}, {d}, %s, 0, "
         f"CASE WHEN {in_control} THEN NULL ELSE {sql.add_days(d, first_wait)} END, %s, '' "
         f"FROM {sql.table(StatusChange)} sc "
         f"JOIN {sql.table(Customer)} cu ON cu.id = sc.customer_id "
         f"JOIN {sql.table(CustomerDormancy)} d ON d.customer_id = sc.customer_id "
         f"LEFT JOIN {sql.table(ConfirmedReason)} cr ON cr.customer_id = sc.customer_id "
         f"JOIN {campaign} pb ON pb.id = ({playbook_of_reason}) "
+        f"LEFT JOIN {target} prev ON prev.campaign_id = pb.id AND prev.customer_id = sc.customer_id "
+        f"AND prev.round = {latest} "
         f"WHERE sc.scan_run_id = %s AND sc.to_status IN ({statuses}) AND cu.merged_into_id IS NULL "
         f"AND cu.lifecycle <> %s AND d.is_excluded = {false} "
         f"AND NOT EXISTS (SELECT 1 FROM {target} t2 JOIN {campaign} c2 ON c2.id = t2.campaign_id "
         f"WHERE t2.customer_id = sc.customer_id AND c2.kind = %s AND t2.sequence_state = %s) "
+        # A later round: the previous one (ended: no active target above) began in an earlier scan, and the
+        # customer bought since.
+        f"AND (prev.id IS NULL OR (prev.due_on < {d} AND {_bought_since('prev', d)})) "
         f"ORDER BY COALESCE(d.priority_score, -1) DESC, sc.customer_id "
-        f"ON CONFLICT (campaign_id, customer_id) DO NOTHING",
+        # No conflict target: both the round key and the one-active-round key turn a repeat into nothing.
+        f"ON CONFLICT DO NOTHING",
         (as_of, CampaignTarget.SequenceState.ACTIVE.value, as_of, now,
          Campaign.Kind.PLAYBOOK.value, Campaign.State.LAUNCHED.value,
          run.pk, Customer.Lifecycle.RETIRED.value,
-         Campaign.Kind.PLAYBOOK.value, CampaignTarget.SequenceState.ACTIVE.value))
+         Campaign.Kind.PLAYBOOK.value, CampaignTarget.SequenceState.ACTIVE.value, as_of, as_of))

@@ -9,7 +9,14 @@ contacted; the control group: responded / held back) and frequency: purchase day
 12 months up to the contact day against the 12 months after it (the part that has passed, scaled to a year).
 
 The control group was never contacted: it is measured from its targets' due date, the day it would have been.
-The campaign's total row measures each customer once, from his first contact.
+The campaign's total row measures each enrolment once, from its first contact.
+
+Rounds: a playbook enrols a customer again when he went quiet again after his previous round (campaigns.playbooks),
+and each round is an enrolment of its own. Everything is counted per (customer, round): a customer in rounds 1 and
+2 is two targets, up to two contacts per step (one per round) and two measurements, each from its own contact day
+(or due date) — whether he bought within the window after round 2's letter says nothing about round 1's. Clicks
+count the messages clicked (one per step and round). Ordinary campaigns have one round, so for them an enrolment
+is a customer.
 
 Each figure is one set-based statement over the contacted (or held-back) customers joined to their purchases in
 the two years around the start day; nothing loops over customers in Python.
@@ -18,7 +25,7 @@ the two years around the start day; nothing loops over customers in Python.
 import io
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Min, Value
+from django.db.models import Count, Exists, F, Min, OuterRef, Value
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,7 +34,7 @@ from crm import sql
 from customers.models import Purchase
 from customers.tabular import write_csv
 
-from .models import CampaignContact, CampaignTarget, Coupon, EmailClick, StepExecution
+from .models import CampaignContact, CampaignTarget, Coupon, EmailClick, OutboxMessage, StepExecution
 from .sequences import SKIP_REASONS
 
 YEAR = 365
@@ -64,8 +71,8 @@ class Row:
 
 
 def _measure(base, *, window, today):
-    """{group: (customers, responded, revenue, purchase days before, after, days elapsed after)} for a base
-    queryset of values_list(x_grp, x_customer, x_start)."""
+    """{group: (enrolments, responded, revenue, purchase days before, after, days elapsed after)} for a base
+    queryset of values_list(x_grp, x_customer, x_round, x_start): one measurement per customer and round."""
     base_sql, params = base.query.sql_with_params()
     d = sql.date_param()
     start = "b.x_start"
@@ -76,14 +83,14 @@ def _measure(base, *, window, today):
     rows = sql.fetch_all(
         f"SELECT m.x_grp, COUNT(*), SUM(m.bought), SUM(m.amount), SUM(m.before_days), SUM(m.after_days), "
         f"SUM(m.elapsed) FROM ("
-        f"SELECT b.x_grp, b.x_customer, MAX(CASE WHEN {in_window} THEN 1 ELSE 0 END) AS bought, "
+        f"SELECT b.x_grp, b.x_customer, b.x_round, MAX(CASE WHEN {in_window} THEN 1 ELSE 0 END) AS bought, "
         f"SUM(CASE WHEN {in_window} THEN p.amount ELSE 0 END) AS amount, "
         f"COUNT(DISTINCT CASE WHEN {before} THEN p.purchased_on END) AS before_days, "
         f"COUNT(DISTINCT CASE WHEN {after} THEN p.purchased_on END) AS after_days, "
         f"MAX(CASE WHEN {elapsed} > {YEAR} THEN {YEAR} WHEN {elapsed} < 0 THEN 0 ELSE {elapsed} END) AS elapsed "
         f"FROM ({base_sql}) b LEFT JOIN {sql.table(Purchase)} p ON p.customer_id = b.x_customer "
         f"AND p.purchased_on > {sql.add_days(start, -YEAR)} AND p.purchased_on <= {sql.add_days(start, YEAR)} "
-        f"GROUP BY b.x_grp, b.x_customer) m GROUP BY m.x_grp",
+        f"GROUP BY b.x_grp, b.x_customer, b.x_round) m GROUP BY m.x_grp",
         (today, today, today, today, *params))
     return {str(grp): rest for grp, *rest in rows}
 
@@ -104,18 +111,19 @@ def campaign_response(campaign, *, today=None):
     contacts = CampaignContact.objects.filter(campaign=campaign)
     targets = CampaignTarget.objects.filter(campaign=campaign)
 
-    per_step = contacts.annotate(x_grp=F("step_id"), x_customer=F("customer_id"),
-                                 x_start=TruncDate("created_at")).values_list("x_grp", "x_customer", "x_start")
-    first = (contacts.values("customer_id").annotate(x_start=Min(TruncDate("created_at")))
-             .annotate(x_grp=Value("total"), x_customer=F("customer_id")).values_list("x_grp", "x_customer", "x_start"))
+    columns = ("x_grp", "x_customer", "x_round", "x_start")
+    per_step = contacts.annotate(x_grp=F("step_id"), x_customer=F("customer_id"), x_round=F("round"),
+                                 x_start=TruncDate("created_at")).values_list(*columns)
+    first = (contacts.values("customer_id", "round").annotate(x_start=Min(TruncDate("created_at")))
+             .annotate(x_grp=Value("total"), x_customer=F("customer_id"), x_round=F("round")).values_list(*columns))
     control = (targets.filter(in_control_group=True)
-               .annotate(x_grp=Value("control"), x_customer=F("customer_id"), x_start=F("due_on"))
-               .values_list("x_grp", "x_customer", "x_start"))
+               .annotate(x_grp=Value("control"), x_customer=F("customer_id"), x_round=F("round"), x_start=F("due_on"))
+               .values_list(*columns))
     measured = {**_measure(per_step, window=window, today=today), **_measure(first, window=window, today=today),
                 **_measure(control, window=window, today=today)}
 
-    contacted = dict(contacts.values("step_id").annotate(n=Count("customer_id", distinct=True))
-                     .values_list("step_id", "n"))
+    # One contact per step, customer and round (the unique key): a row is an enrolment reached.
+    contacted = dict(contacts.values("step_id").annotate(n=Count("pk")).values_list("step_id", "n"))
     executions = dict(StepExecution.objects.filter(campaign=campaign).values("step_id").annotate(n=Count("pk"))
                       .values_list("step_id", "n"))
     skipped = {}
@@ -123,8 +131,10 @@ def campaign_response(campaign, *, today=None):
                                .values("step_id", "skip_reason").annotate(n=Count("pk"))
                                .values_list("step_id", "skip_reason", "n")):
         skipped.setdefault(step_id, {})[reason] = n
-    clicks = EmailClick.objects.filter(campaign=campaign)
-    clicked = dict(clicks.values("step_id").annotate(n=Count("customer_id", distinct=True)).values_list("step_id", "n"))
+    # Messages with a click: one per step, customer and round.
+    clicked_messages = OutboxMessage.objects.filter(campaign=campaign).filter(
+        Exists(EmailClick.objects.filter(message_id=OuterRef("pk"))))
+    clicked = dict(clicked_messages.values("step_id").annotate(n=Count("pk")).values_list("step_id", "n"))
     redeemed = Coupon.objects.filter(campaign=campaign, state=Coupon.State.REDEEMED)
     coupons = dict(redeemed.values("step_id").annotate(n=Count("pk")).values_list("step_id", "n"))
 
@@ -143,8 +153,9 @@ def campaign_response(campaign, *, today=None):
         for reason, n in by_reason.items():
             total_skipped[reason] = total_skipped.get(reason, 0) + n
     total = Row(key="total", label=_("Campaign"), targeted=targets.filter(in_control_group=False).count(),
-                contacted=contacts.values("customer_id").distinct().count(), skipped=total_skipped,
-                clicked=clicks.values("customer_id").distinct().count(), coupons_redeemed=redeemed.count())
+                contacted=contacts.values("customer_id", "round").distinct().count(), skipped=total_skipped,
+                clicked=clicked_messages.values("customer_id", "round").distinct().count(),
+                coupons_redeemed=redeemed.count())
     total.base = total.contacted
     _fill(total, measured.get("total"))
     rows.append(total)

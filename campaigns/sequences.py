@@ -9,13 +9,14 @@ For the active, non-control targets of launched campaigns whose next step is due
 2. Executing. Per due step (a loop over steps, never over customers) one INSERT … SELECT writes a StepExecution
    for each of its due targets: DUE, or SKIPPED with the reason — the step's condition (no click on the previous
    message, no purchase since enrolment), key accounts only, then the exclusions of campaigns.segments for the
-   step's channel at this moment (consent, address, cap, retired, lost). ON CONFLICT (step, customer) DO NOTHING:
-   each (customer, campaign, step) happens at most once, however often this runs. A phone or visit step with a
-   weekly capacity per rep admits each rep's highest-priority customers first (crm.dormancy priority_score); the
-   rest get no execution and their step moves to next Monday.
+   step's channel at this moment (consent, address, cap, retired, lost). Each execution carries its target's round
+   (a playbook's later enrolment of the same customer, campaigns.playbooks); ON CONFLICT (step, customer, round) DO
+   NOTHING: each (customer, campaign, round, step) happens at most once, however often this runs. A phone or visit
+   step with a weekly capacity per rep admits each rep's highest-priority customers first (crm.dormancy
+   priority_score); the rest get no execution and their step moves to next Monday.
 3. Handing over. Each channel's registered handler (campaigns.channels) gets the step's DUE executions.
 4. Advancing. Targets with an execution of their step move on: last_step_position, next_step_on = today + the next
-   step's wait, or COMPLETED after the last step. A next step due today is taken in the same run (another round).
+   step's wait, or COMPLETED after the last step. A next step due today is taken in the same run (another pass).
 
 Everything runs in one transaction under an advisory lock (PostgreSQL; SQLite serialises writers), so two runs
 at once do the work once: the second finds nothing due.
@@ -38,7 +39,7 @@ from .models import Campaign, CampaignStep, CampaignTarget, EmailClick, StepExec
 LOCK = (0x6D7A, 0x0531)  # the advisory lock of the sequence engine (the first key is campaigns' own)
 # Past this many executions written by one step, the table's statistics are refreshed (see _execute_step).
 ANALYZE_AFTER = 1000
-MAX_ROUNDS = 10  # a sequence with several steps of wait 0 runs them on the same day, up to this many
+MAX_PASSES = 10  # a sequence with several steps of wait 0 runs them on the same day, up to this many
 
 SKIP_REASONS = {
     "clicked": _("Clicked the previous message"),
@@ -52,10 +53,11 @@ COMPLETED = CampaignTarget.SequenceState.COMPLETED
 CAPACITY_CHANNELS = (Campaign.Channel.PHONE, Campaign.Channel.VISIT)
 
 
-def clicked_customer_ids(step):
-    """Customers who clicked a link in `step`'s message (the previous step of a "no click" condition): a values()
-    subquery of customer ids, from delivery's click records. A letter's step has none: "no click" holds."""
-    return EmailClick.objects.filter(step=step).values("customer_id")
+def clicks_in_round(step):
+    """For a CampaignTarget subquery row: his clicks on a link in `step`'s message of his own round (the previous
+    step of a "no click" condition; a click in an earlier round's message does not count), from delivery's click
+    records. A letter's step has none: "no click" holds."""
+    return EmailClick.objects.filter(step=step, customer_id=OuterRef("customer_id"), message__round=OuterRef("round"))
 
 
 def _due_targets(today):
@@ -141,7 +143,8 @@ def _skip_reason(step, targets, now):
     if step.condition == CampaignStep.Condition.NO_CLICK:
         previous = _previous_step(step)
         if previous is not None:
-            whens.append(When(Q(pk__in=clicked_customer_ids(previous)), then=Value("clicked")))
+            clicked = targets.filter(customer_id=OuterRef("pk")).filter(Exists(clicks_in_round(previous)))
+            whens.append(When(Exists(clicked), then=Value("clicked")))
     elif step.condition == CampaignStep.Condition.NO_PURCHASE:
         bought = _with_enrolment_date(targets.filter(customer_id=OuterRef("pk"))).filter(
             _bought_since_enrolment())
@@ -187,10 +190,12 @@ def _execute_step(step, today, now):
         where = "(s.x_skip <> '' OR s.x_rank + COALESCE(u.n, 0) <= %s)"
         params = (*params, capacity)
     written = sql.execute(
-        f"INSERT INTO {execution} (step_id, campaign_id, target_id, customer_id, due_on, state, skip_reason, "
-        f"created_at) SELECT %s, %s, s.x_target, s.x_customer, {d}, "
-        f"CASE WHEN s.x_skip = '' THEN %s ELSE %s END, s.x_skip, %s FROM {source} WHERE {where} "
-        f"ON CONFLICT (step_id, customer_id) DO NOTHING",
+        f"INSERT INTO {execution} (step_id, campaign_id, target_id, customer_id, round, due_on, state, skip_reason, "
+        f"created_at) SELECT %s, %s, s.x_target, s.x_customer, tr.round, {d}, "
+        f"CASE WHEN s.x_skip = '' THEN %s ELSE %s END, s.x_skip, %s FROM {source} "
+        # The execution's round is its target's (one active target per campaign and customer).
+        f"JOIN {sql.table(CampaignTarget)} tr ON tr.id = s.x_target WHERE {where} "
+        f"ON CONFLICT (step_id, customer_id, round) DO NOTHING",
         (step.pk, step.campaign_id, today, StepExecution.State.DUE.value, StepExecution.State.SKIPPED.value, now,
          *params))
     if written > ANALYZE_AFTER and sql.is_postgres():
@@ -203,16 +208,20 @@ def _execute_step(step, today, now):
     if capacity:
         # Over this week's capacity: no execution; the step waits for next Monday.
         next_monday = today + datetime.timedelta(days=7 - today.weekday())
-        waiting = targets.exclude(Exists(StepExecution.objects.filter(step=step, customer_id=OuterRef("customer_id"))))
+        waiting = targets.exclude(Exists(_execution_of_round(step)))
         deferred = CampaignTarget.objects.filter(pk__in=waiting.values("pk")).update(next_step_on=next_monday)
     return written, deferred
+
+
+def _execution_of_round(step):
+    """For a CampaignTarget subquery row: the step's execution of his round."""
+    return StepExecution.objects.filter(step=step, customer_id=OuterRef("customer_id"), round=OuterRef("round"))
 
 
 def _advance(step, today):
     """Targets of the step that have its execution move on to the next step (or complete the sequence: returns how
     many completed)."""
-    executed = _targets_of_step(step, today).filter(
-        Exists(StepExecution.objects.filter(step=step, customer_id=OuterRef("customer_id"))))
+    executed = _targets_of_step(step, today).filter(Exists(_execution_of_round(step)))
     following = (CampaignStep.objects.filter(campaign_id=step.campaign_id, position__gt=step.position)
                  .order_by("position").first())
     targets = CampaignTarget.objects.filter(pk__in=executed.values("pk"))
@@ -249,7 +258,7 @@ def sequences_advance(*, today=None, now=None):
     with transaction.atomic():
         _lock()
         counts["left"] = _leave(today, now)
-        for _round in range(MAX_ROUNDS):
+        for _pass in range(MAX_PASSES):
             due = _due_targets(today)
             # A target past its last step (steps removed from a running playbook) is done.
             counts["completed"] += CampaignTarget.objects.filter(

@@ -183,13 +183,13 @@ def _insert_targets(campaign, selected, *, now):
     # The first step is due `wait_days` after the target's due date; the control group has no next step.
     next_step_on = sql.add_days("s.t_due", int(first_wait))
     return sql.execute(
-        f"INSERT INTO {target} (customer_id, in_control_group, due_on, campaign_id, sequence_state, "  # noqa: S608
-        f"last_step_position, next_step_on, enrolled_at, left_reason) "
-        # WHERE 1 = 1: SQLite needs it to tell the ON CONFLICT clause from a join's ON.
-        f"SELECT s.t_customer, s.t_control, s.t_due, %s, %s, 0, "
+        f"INSERT INTO {target} (customer_id, in_control_group, due_on, campaign_id, round, "  # noqa: S608
+        f"sequence_state, last_step_position, next_step_on, enrolled_at, left_reason) "
+        # WHERE 1 = 1: SQLite needs it to tell the ON CONFLICT clause from a join's ON. A launch has one round.
+        f"SELECT s.t_customer, s.t_control, s.t_due, %s, 1, %s, 0, "
         f"CASE WHEN s.t_control THEN NULL ELSE {next_step_on} END, %s, '' "
         f"FROM ({select_sql}) s WHERE 1 = 1 "
-        f"ON CONFLICT (campaign_id, customer_id) DO NOTHING",
+        f"ON CONFLICT (campaign_id, customer_id, round) DO NOTHING",
         (campaign.pk, CampaignTarget.SequenceState.ACTIVE, now, *params))
 
 
@@ -228,39 +228,48 @@ def _lock_channel(channel):
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", (0x6D7A, hash(channel) & 0x7FFFFFFF))
 
 
-def step_contacts_record(*, step, customer_ids, now=None, by=None):
-    """Record that a step reached these customers (delivery sent their e-mails, their letters were posted, a rep
-    made the call): a Touchpoint on each customer's history, the CampaignContact linking it to the step, and the
-    step's executions marked contacted. A customer already recorded for the step is skipped, so a retry after a
-    crash records nobody twice. `by`: the user who posted or called; None for the system's own sending.
-    Returns the number newly recorded.
+def step_contacts_record(*, step, customer_ids, round=1, now=None, by=None):
+    """Record that a step reached these customers in `round` of their enrolment (delivery sent their e-mails,
+    their letters were posted, a rep made the call): a Touchpoint on each customer's history, the CampaignContact
+    linking it to the step, and the step's executions marked contacted. A customer already recorded for the step
+    and round is skipped, so a retry after a crash records nobody twice. `by`: the user who posted or called; None
+    for the system's own sending. Returns the number newly recorded.
     """
     now = now or timezone.now()
     with transaction.atomic():
         step = CampaignStep.objects.select_related("campaign").get(pk=step.pk)
         _lock_channel(step.channel)
-        return _contacts_write(step=step, campaign=step.campaign, customer_ids=customer_ids, now=now, by=by)
+        return _contacts_write(step=step, campaign=step.campaign, customer_ids=customer_ids, round_=round, now=now,
+                               by=by)
 
 
-def _contacts_write(*, step, campaign, customer_ids, now, by):
-    already = set(CampaignContact.objects.filter(step=step, customer_id__in=customer_ids)
+def contact_summary(campaign, step, round_):
+    """The contact's line on the customer's timeline; a playbook's later round says which."""
+    values = {"name": campaign.name, "channel": step.get_channel_display(), "round": round_}
+    if round_ > 1:
+        return _("Campaign: %(name)s, round %(round)d (%(channel)s)") % values
+    return _("Campaign: %(name)s (%(channel)s)") % values
+
+
+def _contacts_write(*, step, campaign, customer_ids, round_, now, by):
+    already = set(CampaignContact.objects.filter(step=step, round=round_, customer_id__in=customer_ids)
                   .values_list("customer_id", flat=True))
     customer_ids = [pk for pk in dict.fromkeys(customer_ids) if pk not in already]
     if not customer_ids:
         return 0
-    summary = _("Campaign: %(name)s (%(channel)s)") % {"name": campaign.name,
-                                                       "channel": step.get_channel_display()}
+    summary = contact_summary(campaign, step, round_)
     touchpoints = Touchpoint.objects.bulk_create(
         Touchpoint(customer_id=pk, occurred_at=now, author=by, department=Touchpoint.Department.SALES,
                    channel=step.touchpoint_channel, summary=summary) for pk in customer_ids)
     CampaignContact.objects.bulk_create(
-        CampaignContact(campaign=campaign, step=step, customer_id=tp.customer_id, channel=step.channel,
+        CampaignContact(campaign=campaign, step=step, customer_id=tp.customer_id, round=round_, channel=step.channel,
                         touchpoint=tp, created_at=now) for tp in touchpoints)
-    contacted = CampaignContact.objects.filter(step=step, customer_id__in=customer_ids).values("customer_id")
-    StepExecution.objects.filter(step=step, customer_id__in=contacted).exclude(
+    contacted = (CampaignContact.objects.filter(step=step, round=round_, customer_id__in=customer_ids)
+                 .values("customer_id"))
+    StepExecution.objects.filter(step=step, round=round_, customer_id__in=contacted).exclude(
         state=StepExecution.State.CONTACTED).update(state=StepExecution.State.CONTACTED, contacted_at=now)
-    CampaignTarget.objects.filter(campaign=campaign, customer_id__in=contacted, contacted_at__isnull=True).update(
-        contacted_at=now)
+    CampaignTarget.objects.filter(campaign=campaign, round=round_, customer_id__in=contacted,
+                                  contacted_at__isnull=True).update(contacted_at=now)
     return len(customer_ids)
 
 
@@ -288,7 +297,7 @@ def step_contact_link(*, execution_id, touchpoint):
         return False
     now = touchpoint.occurred_at
     _contact, created = CampaignContact.objects.get_or_create(
-        step=execution.step, customer_id=execution.customer_id,
+        step=execution.step, customer_id=execution.customer_id, round=execution.round,
         defaults={"campaign_id": execution.campaign_id, "channel": execution.step.channel, "touchpoint": touchpoint,
                   "created_at": now},
     )

@@ -125,7 +125,7 @@ def _validity(offer, today):
     return today, min(ends)
 
 
-def _issue_insert_sql(values, step_id):
+def _issue_insert_sql(values, step_id, round_):
     """INSERT … SELECT from the stage of (customer_id, code): the values every coupon of the call shares as
     parameters (cast on PostgreSQL, whose SELECT list would type them as text), pairs already issued left out, and
     ON CONFLICT DO NOTHING for what the NOT EXISTS cannot see — a concurrent run's uncommitted pair (waited for,
@@ -137,14 +137,16 @@ def _issue_insert_sql(values, step_id):
     params = [f.get_db_prep_save(value, connection) for f, value in zip(fields, values.values(), strict=True)]
     sql = (f"INSERT INTO {table(Coupon)} ({columns}) "
            f"SELECT s.code, s.customer_id, {', '.join(cast(f) for f in fields)} FROM {ISSUE_STAGE} s "
-           f"WHERE NOT EXISTS (SELECT 1 FROM {table(Coupon)} c WHERE c.step_id = %s AND c.customer_id = s.customer_id) "
+           f"WHERE NOT EXISTS (SELECT 1 FROM {table(Coupon)} c WHERE c.step_id = %s AND c.round = %s "
+           f"AND c.customer_id = s.customer_id) "
            "ON CONFLICT DO NOTHING")
-    return sql, [*params, step_id]
+    return sql, [*params, step_id, round_]
 
 
 @transaction.atomic
-def coupons_issue_for_step(*, step, customer_ids, by=None, today=None, now=None):
-    """Issue the step's coupon to each of `customer_ids` that has none for the step yet; returns how many were new.
+def coupons_issue_for_step(*, step, customer_ids, round=1, by=None, today=None, now=None):
+    """Issue the step's coupon to each of `customer_ids` that has none for the step yet in `round` of his enrolment
+    (a playbook's later round gets a coupon of its own); returns how many were new.
 
     Set-based: the (customer, fresh code) pairs go into a temp table (COPY on PostgreSQL, executemany on SQLite,
     through the purchase import's staging.load_rows), then one INSERT … SELECT … ON CONFLICT DO NOTHING writes the
@@ -160,12 +162,12 @@ def coupons_issue_for_step(*, step, customer_ids, by=None, today=None, now=None)
     offer = CouponOffer.objects.get(step=step)
     today = today or timezone.localdate()
     valid_from, valid_until = _validity(offer, today)
-    values = {"source": Coupon.Source.CAMPAIGN, "campaign": step.campaign_id, "step": step.pk,
+    values = {"source": Coupon.Source.CAMPAIGN, "campaign": step.campaign_id, "step": step.pk, "round": round,
               "valid_from": valid_from, "valid_until": valid_until, "state": Coupon.State.ISSUED,
               "issued_at": now or timezone.now(), "issued_by": by.pk if by is not None else None,
               "product": offer.product_id, "category": offer.category, "min_quantity": offer.min_quantity,
               "discount_kind": offer.discount_kind, "discount_value": offer.discount_value}
-    insert_sql, insert_params = _issue_insert_sql(values, step.pk)
+    insert_sql, insert_params = _issue_insert_sql(values, step.pk, round)
     pending = sorted(set(customer_ids))
     created = 0
     with connection.cursor() as cursor:
@@ -186,8 +188,9 @@ def coupons_issue_for_step(*, step, customer_ids, by=None, today=None, now=None)
             # Some rows were skipped: pairs issued before (a re-run), or by a concurrent run, or (once in an age)
             # a code already taken. Only the customers still without the step's coupon are drawn again.
             cursor.execute(f"SELECT s.customer_id FROM {ISSUE_STAGE} s WHERE NOT EXISTS (SELECT 1 FROM "
-                           f"{table(Coupon)} c WHERE c.step_id = %s AND c.customer_id = s.customer_id) ORDER BY 1",
-                           [step.pk])
+                           f"{table(Coupon)} c WHERE c.step_id = %s AND c.round = %s "
+                           f"AND c.customer_id = s.customer_id) ORDER BY 1",
+                           [step.pk, round])
             pending = [customer_id for (customer_id,) in cursor.fetchall()]
         drop_tables(cursor, [ISSUE_STAGE])
     if pending:  # three draws in a row that all collide: the generator is broken, not unlucky
@@ -266,11 +269,18 @@ def coupon_offer_save(*, step, by, offer):
 
 @transaction.atomic
 def coupons_issue_for_campaign_step(*, step, by, today=None):
-    """Issue the step's coupon to every target of its campaign outside the control group (a manager's button on a
-    launched campaign; delivery and the sequences call coupons_issue_for_step with their own customers)."""
+    """Issue the step's coupon to every target of its campaign outside the control group, each for his latest round
+    (a manager's button on a launched campaign; delivery and the sequences call coupons_issue_for_step with their
+    own customers). One issue per round, not per customer."""
+    from django.db.models import Max
+
     from campaigns.models import CampaignTarget
 
     require(by, "campaigns.manage", step.campaign)
-    customer_ids = CampaignTarget.objects.filter(campaign_id=step.campaign_id, in_control_group=False).values_list(
-        "customer_id", flat=True)
-    return coupons_issue_for_step(step=step, customer_ids=customer_ids, by=by, today=today)
+    latest = (CampaignTarget.objects.filter(campaign_id=step.campaign_id, in_control_group=False)
+              .values("customer_id").annotate(latest=Max("round")).order_by().values_list("customer_id", "latest"))
+    by_round = {}
+    for customer_id, round_ in latest:
+        by_round.setdefault(round_, []).append(customer_id)
+    return sum(coupons_issue_for_step(step=step, customer_ids=customer_ids, round=round_, by=by, today=today)
+               for round_, customer_ids in sorted(by_round.items()))

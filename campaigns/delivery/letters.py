@@ -64,12 +64,12 @@ def dm_channel_handler(*, step, executions, now):
     if not due.exists():
         return 0
     batch = _open_batch(step)
-    rows = due.order_by().values_list("customer_id", "pk")
+    rows = due.order_by().values_list("customer_id", "pk", "round")
     select_sql, params = rows.query.sql_with_params()
     sql.execute(
-        f"INSERT INTO {sql.table(LetterBatchItem)} (batch_id, step_id, customer_id, execution_id, position, "  # noqa: S608
-        f"problem) SELECT %s, %s, s.* , NULL, '' FROM ({select_sql}) s WHERE 1 = 1 "
-        f"ON CONFLICT (step_id, customer_id) DO NOTHING",
+        f"INSERT INTO {sql.table(LetterBatchItem)} (batch_id, step_id, customer_id, execution_id, round, "  # noqa: S608
+        f"position, problem) SELECT %s, %s, s.* , NULL, '' FROM ({select_sql}) s WHERE 1 = 1 "
+        f"ON CONFLICT (step_id, customer_id, round) DO NOTHING",
         (batch.pk, step.pk, *params))
     return due.update(state=StepExecution.State.HANDED_OVER, handed_over_at=now)
 
@@ -158,11 +158,16 @@ def letter_batch_render_run(*, batch_id):
 
 
 def letters_in_order(batch):
-    """[(item, merge values)] of the printable letters in print order (for the PDF)."""
+    """[(item, merge values)] of the printable letters in print order (for the PDF); the merge fields fetched per
+    round of the customers' enrolments (a coupon or feedback link is the round's)."""
     items = list(LetterBatchItem.objects.filter(batch=batch, problem="").order_by("position")
                  .select_related("customer"))
-    values = merge.fields_for(batch.step, [item.customer_id for item in items])
-    return [(item, values.get(item.customer_id, {})) for item in items]
+    by_round = {}
+    for item in items:
+        by_round.setdefault(item.round, []).append(item.customer_id)
+    values = {(round_, customer_id): fields for round_, customer_ids in by_round.items()
+              for customer_id, fields in merge.fields_for(batch.step, customer_ids, round=round_).items()}
+    return [(item, values.get((item.round, item.customer_id), {})) for item in items]
 
 
 # --- posting -------------------------------------------------------------------------------------------------
@@ -179,12 +184,17 @@ def letter_batch_mark_posted(*, batch, by, now=None):
         if not LetterBatch.objects.filter(pk=stored.pk, state=LetterBatch.State.READY).update(
                 state=LetterBatch.State.POSTED, posted_at=now, posted_by=by):
             raise ValidationError(_("Only a rendered batch can be marked posted."))
-        printed = list(LetterBatchItem.objects.filter(batch=stored, problem="").values_list("customer_id", flat=True))
+        printed = {}
+        for round_, customer_id in LetterBatchItem.objects.filter(batch=stored, problem="").values_list(
+                "round", "customer_id"):
+            printed.setdefault(round_, []).append(customer_id)
         for problem in PROBLEM_LABELS:
             execution_ids = LetterBatchItem.objects.filter(batch=stored, problem=problem).values("execution_id")
             StepExecution.objects.filter(pk__in=execution_ids, state=StepExecution.State.HANDED_OVER).update(
                 state=StepExecution.State.SKIPPED, skip_reason=problem)
-        recorded = step_contacts_record(step=stored.step, customer_ids=printed, now=now, by=by)
+        # One record per round of the customers' enrolments (a playbook's later round is a contact of its own).
+        recorded = sum(step_contacts_record(step=stored.step, customer_ids=customer_ids, round=round_, now=now, by=by)
+                       for round_, customer_ids in sorted(printed.items()))
     return recorded
 
 

@@ -1,8 +1,10 @@
 """Merge fields: the {{ name }} placeholders a step's subject and text (and the letter and e-mail templates) fill in.
 
-A small registry: each provider is called once per chunk of customers as provider(step, customer_ids) and returns
-{customer_id: {field: value}} (set-based, a few queries per chunk, never one per customer). The built-in provider
-gives the customer's side; the coupons module (campaigns.coupons.merge_fields, registered by its setup) adds
+A small registry: each provider is called once per chunk of customers as provider(step, customer_ids, round=n) and
+returns {customer_id: {field: value}} (set-based, a few queries per chunk, never one per customer). `round` is the
+round of the customers' enrolment the message belongs to (1, or a playbook's later round: campaigns.playbooks);
+a provider whose values belong to a step and customer (a coupon, a feedback link) gives the round's. The built-in
+provider gives the customer's side; the coupons module (campaigns.coupons.merge_fields, registered by its setup) adds
 coupon_code, coupon_expires_on and coupon_offer; any app may add more from its AppConfig.ready().
 
 The step's text is filled by plain substitution, not by Django's template engine: managers edit it, and a
@@ -47,7 +49,8 @@ _PROVIDERS = []
 
 
 def register_merge_fields(provider, fields=None):
-    """Add a provider(step, customer_ids) -> {customer_id: {field: value}}; `fields` {name: label} documents it."""
+    """Add a provider(step, customer_ids, round=1) -> {customer_id: {field: value}}; `fields` {name: label} documents
+    it."""
     if provider not in _PROVIDERS:
         _PROVIDERS.append(provider)
     FIELDS.update(fields or {})
@@ -78,7 +81,7 @@ def addressee(*, company, is_company, contact_name, contact_title, contact_depar
     return f"{company} 御中"
 
 
-def customer_fields(step, customer_ids):
+def customer_fields(step, customer_ids, round=1):
     """The built-in fields: the customer, its main contact, its rep, its last product and its dormancy reason."""
     last_product = (Purchase.objects.filter(customer_id=OuterRef("pk"), product__isnull=False)
                     .order_by("-purchased_on", "-pk").values("product__name")[:1])
@@ -124,11 +127,12 @@ def unregister_merge_fields(provider):
         _PROVIDERS.remove(provider)
 
 
-def fields_for(step, customer_ids):
-    """{customer_id: {field: value}} from every provider; a field a provider leaves out is empty."""
+def fields_for(step, customer_ids, round=1):
+    """{customer_id: {field: value}} from every provider for the customers' `round` of the step's campaign; a field
+    a provider leaves out is empty."""
     merged = defaultdict(lambda: dict.fromkeys(FIELDS, ""))
     for provider in (customer_fields, *_PROVIDERS):
-        for customer_id, values in (provider(step, customer_ids) or {}).items():
+        for customer_id, values in (provider(step, customer_ids, round=round) or {}).items():
             merged[customer_id].update({key: _shown(value) for key, value in values.items()})
             if isinstance(values.get("coupon_expires_at_date"), datetime.date):  # the date in the reader's format
                 merged[customer_id]["coupon_expires_on"] = _shown(values["coupon_expires_at_date"])

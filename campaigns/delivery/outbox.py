@@ -1,7 +1,8 @@
 """The e-mail outbox: queue a step's messages, then send them exactly once.
 
 Queueing (the "email" channel handler) is one INSERT … SELECT of the step's due executions; the unique
-(step, customer) makes a rerun queue nothing twice.
+(step, customer, round) makes a rerun queue nothing twice (a playbook's later round of the same customer is a new
+message, with the execution's round).
 
 Sending, in batches over one SMTP connection (through Django's e-mail backend, so an ESP via django-anymail works
 by configuration):
@@ -52,14 +53,14 @@ class TransientSendError(Exception):
 def email_channel_handler(*, step, executions, now):
     """Queue one outbox row per due execution and hand the executions over (set-based; a rerun adds nothing)."""
     due = executions.filter(state=StepExecution.State.DUE)
-    rows = due.order_by().values_list("step_id", "campaign_id", "customer_id", "pk")
+    rows = due.order_by().values_list("step_id", "campaign_id", "customer_id", "pk", "round")
     select_sql, params = rows.query.sql_with_params()
     empty_json = "CAST('[]' AS jsonb)" if sql.is_postgres() else "'[]'"
     taken = sql.execute(
-        f"INSERT INTO {sql.table(OutboxMessage)} (step_id, campaign_id, customer_id, execution_id, state, "  # noqa: S608
-        f"to_email, links, attempts, claim_token, last_error, created_at) "
+        f"INSERT INTO {sql.table(OutboxMessage)} (step_id, campaign_id, customer_id, execution_id, round, "  # noqa: S608
+        f"state, to_email, links, attempts, claim_token, last_error, created_at) "
         f"SELECT s.*, %s, '', {empty_json}, 0, '', '', %s FROM ({select_sql}) s WHERE 1 = 1 "
-        f"ON CONFLICT (step_id, customer_id) DO NOTHING",
+        f"ON CONFLICT (step_id, customer_id, round) DO NOTHING",
         (State.QUEUED, now, *params))
     handed = due.update(state=StepExecution.State.HANDED_OVER, handed_over_at=now)
     if taken:
@@ -152,17 +153,18 @@ class _Pacer:
 
 
 def _render_claim(token):
-    """[(row, Rendered)] for the sending rows of a claim, merge fields fetched per step in one go."""
+    """[(row, Rendered)] for the sending rows of a claim, merge fields fetched per step and round in one go (a
+    coupon or feedback link belongs to the round of the customer's enrolment)."""
     rows = list(OutboxMessage.objects.filter(claim_token=token, state=State.SENDING)
                 .select_related("customer").order_by("pk"))
     by_step = {}
     for row in rows:
-        by_step.setdefault(row.step_id, []).append(row)
+        by_step.setdefault((row.step_id, row.round), []).append(row)
     rendered = []
-    for step_id, step_rows in by_step.items():
+    for (step_id, round_), step_rows in by_step.items():
         step = CampaignStep.objects.select_related("campaign").get(pk=step_id)
         renderer = mail.Renderer(step)
-        values = merge.fields_for(step, [row.customer_id for row in step_rows])
+        values = merge.fields_for(step, [row.customer_id for row in step_rows], round=round_)
         for row in step_rows:
             row.to_email = row.customer.email
             row.rendered = renderer.render(row.pk, values.get(row.customer_id, {}))
@@ -253,17 +255,19 @@ def record_sent_contacts(*, step_ids=None):
     from campaigns.services import step_contacts_record
 
     pending = OutboxMessage.objects.filter(state=State.SENT).filter(
-        ~Exists(CampaignContact.objects.filter(step_id=OuterRef("step_id"), customer_id=OuterRef("customer_id"))))
+        ~Exists(CampaignContact.objects.filter(step_id=OuterRef("step_id"), customer_id=OuterRef("customer_id"),
+                                               round=OuterRef("round"))))
     if step_ids is not None:
         pending = pending.filter(step_id__in=step_ids)
     by_step = {}
-    for step_id, customer_id, sent_at in pending.values_list("step_id", "customer_id", "sent_at"):
-        by_step.setdefault(step_id, ([], []))
-        by_step[step_id][0].append(customer_id)
-        by_step[step_id][1].append(sent_at)
+    for step_id, round_, customer_id, sent_at in pending.values_list("step_id", "round", "customer_id", "sent_at"):
+        by_step.setdefault((step_id, round_), ([], []))
+        by_step[step_id, round_][0].append(customer_id)
+        by_step[step_id, round_][1].append(sent_at)
     recorded = 0
-    for step_id, (customer_ids, times) in by_step.items():
-        recorded += step_contacts_record(step=CampaignStep(pk=step_id), customer_ids=customer_ids, now=max(times))
+    for (step_id, round_), (customer_ids, times) in by_step.items():
+        recorded += step_contacts_record(step=CampaignStep(pk=step_id), customer_ids=customer_ids, round=round_,
+                                         now=max(times))
     return recorded
 
 

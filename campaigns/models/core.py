@@ -226,7 +226,12 @@ TOUCHPOINT_CHANNEL = {
 class CampaignTarget(models.Model):
     """A customer a launched campaign chose (written set-based at launch, or enrolled into a playbook by the
     nightly pipeline), and where he stands in the campaign's sequence of steps. Control-group members are never
-    contacted; they are kept to compare the response with doing nothing."""
+    contacted; they are kept to compare the response with doing nothing.
+
+    `round` numbers a customer's enrolments into the same campaign: an ordinary campaign has only round 1; a
+    playbook enrols a customer again (round 2, 3, …) when he went dormant again after his previous round ended
+    (campaigns.playbooks). The per-step rows (executions, contacts, outbox, letters, coupons, feedback) carry the
+    round of the enrolment they belong to, and their unique keys include it."""
 
     class SequenceState(models.TextChoices):
         ACTIVE = "active", _("In the sequence")
@@ -253,11 +258,20 @@ class CampaignTarget(models.Model):
     left_reason = models.CharField(_("why left"), max_length=20, choices=LeftReason.choices, blank=True)
     left_at = models.DateTimeField(_("left at"), null=True, blank=True)
     enrolled_at = models.DateTimeField(_("enrolled at"), default=timezone.now)
+    # db_default too: set-based INSERTs that leave the column out write round 1.
+    round = models.PositiveSmallIntegerField(_("round"), default=1, db_default=1,
+                                             validators=[MinValueValidator(1)])
 
     class Meta:
         verbose_name = _("campaign target")
         verbose_name_plural = _("campaign targets")
-        constraints = [models.UniqueConstraint(fields=["campaign", "customer"], name="campaign_target_uniq")]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "customer", "round"], name="campaign_target_uniq"),
+            # At most one running round per campaign and customer: the sequence engine finds "his" target by
+            # (campaign, customer) among the active ones.
+            models.UniqueConstraint(fields=["campaign", "customer"], condition=models.Q(sequence_state="active"),
+                                    name="campaign_target_one_active"),
+        ]
         indexes = [
             models.Index(fields=["customer"], name="campaign_target_customer_idx"),
             models.Index(fields=["campaign", "due_on"], name="campaign_target_due_idx"),
@@ -267,7 +281,7 @@ class CampaignTarget(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.campaign_id}: {self.customer_id}"
+        return f"{self.campaign_id}: {self.customer_id}" + (f" #{self.round}" if self.round > 1 else "")
 
 
 class CampaignContact(models.Model):
@@ -277,6 +291,7 @@ class CampaignContact(models.Model):
     # The step that made the contact (a sequence contacts a customer once per step).
     step = models.ForeignKey("CampaignStep", on_delete=models.CASCADE, related_name="contacts")
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    round = models.PositiveSmallIntegerField(_("round"), default=1, db_default=1)  # the target's round
     channel = models.CharField(_("channel"), max_length=10, choices=Campaign.Channel.choices)
     # Deleting the touchpoint (or its customer) deletes this link: the history has one owner.
     touchpoint = models.OneToOneField(Touchpoint, on_delete=models.CASCADE, related_name="+")
@@ -285,7 +300,8 @@ class CampaignContact(models.Model):
     class Meta:
         verbose_name = _("campaign contact")
         verbose_name_plural = _("campaign contacts")
-        constraints = [models.UniqueConstraint(fields=["step", "customer"], name="campaign_contact_step_uniq")]
+        constraints = [models.UniqueConstraint(fields=["step", "customer", "round"],
+                                               name="campaign_contact_step_uniq")]
         indexes = [models.Index(fields=["customer", "created_at"], name="campaign_contact_customer_idx")]
 
     def __str__(self):

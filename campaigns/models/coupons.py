@@ -99,6 +99,8 @@ class Coupon(OfferMixin):
                              verbose_name=_("step"))
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="coupons",
                                  db_index=False, verbose_name=_("customer"))
+    # A campaign coupon's round of the customer's enrolment (a playbook's second round issues a second coupon).
+    round = models.PositiveSmallIntegerField(_("round"), default=1, db_default=1)
     valid_from = models.DateField(_("valid from"))
     valid_until = models.DateField(_("valid until"))
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.ISSUED)
@@ -120,11 +122,11 @@ class Coupon(OfferMixin):
             _one_offer_target("coupon_one_target"),
             models.CheckConstraint(condition=models.Q(valid_until__gte=models.F("valid_from")),
                                    name="coupon_validity_ordered"),
-            # Re-running a step's issue gives nobody a second coupon: one per (step, customer) ...
-            models.UniqueConstraint(fields=["step", "customer"], condition=models.Q(step__isnull=False),
+            # Re-running a step's issue gives nobody a second coupon: one per (step, customer, round) ...
+            models.UniqueConstraint(fields=["step", "customer", "round"], condition=models.Q(step__isnull=False),
                                     name="coupon_step_customer_uniq"),
-            # ... and one per (campaign, customer) for a campaign's coupons not tied to a step.
-            models.UniqueConstraint(fields=["campaign", "customer"],
+            # ... and one per (campaign, customer, round) for a campaign's coupons not tied to a step.
+            models.UniqueConstraint(fields=["campaign", "customer", "round"],
                                     condition=models.Q(step__isnull=True, campaign__isnull=False),
                                     name="coupon_campaign_customer_uniq"),
             # At order entry, at most one open coupon per customer: a double click issues nothing more.

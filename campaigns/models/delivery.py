@@ -41,7 +41,8 @@ class EmailSuppression(models.Model):
 
 
 class OutboxMessage(models.Model):
-    """One e-mail of one step to one customer. The unique (step, customer) makes a second copy impossible to queue;
+    """One e-mail of one step to one customer (in one round of his enrolment). The unique (step, customer, round)
+    makes a second copy impossible to queue;
     the state moves only by conditional UPDATE (see campaigns.delivery.outbox for the exactly-once design)."""
 
     class State(models.TextChoices):
@@ -55,6 +56,7 @@ class OutboxMessage(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
     execution = models.ForeignKey(StepExecution, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    round = models.PositiveSmallIntegerField(_("round"), default=1, db_default=1)  # the execution's round
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
     # The address the message went to (filled at send time: the customer's address may change while queued).
     to_email = models.CharField(_("to"), max_length=254, blank=True)
@@ -71,7 +73,7 @@ class OutboxMessage(models.Model):
     class Meta:
         verbose_name = _("outbox message")
         verbose_name_plural = _("outbox messages")
-        constraints = [models.UniqueConstraint(fields=["step", "customer"], name="outbox_step_customer_uniq")]
+        constraints = [models.UniqueConstraint(fields=["step", "customer", "round"], name="outbox_step_customer_uniq")]
         indexes = [
             models.Index(fields=["state", "claimed_at"], name="outbox_state_claimed_idx"),
             models.Index(fields=["step", "state"], name="outbox_step_state_idx"),
@@ -164,6 +166,7 @@ class LetterBatchItem(models.Model):
     step = models.ForeignKey(CampaignStep, on_delete=models.CASCADE, related_name="+")
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
     execution = models.ForeignKey(StepExecution, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    round = models.PositiveSmallIntegerField(_("round"), default=1, db_default=1)  # the execution's round
     position = models.PositiveIntegerField(null=True, blank=True)
     # Empty when the letter is printed; otherwise why not (no postal code, no address, consent withdrawn …).
     problem = models.CharField(_("problem"), max_length=30, blank=True)
@@ -172,8 +175,9 @@ class LetterBatchItem(models.Model):
         verbose_name = _("letter")
         verbose_name_plural = _("letters")
         ordering = ["batch", "position", "pk"]
-        # A customer gets one letter per step, whichever batch it fell into.
-        constraints = [models.UniqueConstraint(fields=["step", "customer"], name="letter_item_step_customer_uniq")]
+        # A customer gets one letter per step and round, whichever batch it fell into.
+        constraints = [models.UniqueConstraint(fields=["step", "customer", "round"],
+                                               name="letter_item_step_customer_uniq")]
 
     def __str__(self):
         return f"{self.batch_id}: {self.customer_id}"

@@ -1,6 +1,7 @@
 """The customer's answer to a feedback request (the product playbook's "may we ask your opinion?" step).
 
-The request itself is a signed link (campaigns.feedback); only the answer is stored, once per (customer, step).
+The request itself is a signed link (campaigns.feedback); only the answer is stored, once per (customer, step,
+round): a playbook's second round asks again.
 """
 from django.db import models
 from django.utils import timezone
@@ -17,6 +18,7 @@ class FeedbackResponse(models.Model):
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="feedback_responses")
     step = models.ForeignKey(CampaignStep, on_delete=models.CASCADE, related_name="feedback_responses")
+    round = models.PositiveSmallIntegerField(_("round"), default=1, db_default=1)  # of the customer's enrolment
     reason = models.CharField(_("why the customer stopped buying"), max_length=20,
                               choices=ConfirmedReason.Reason.choices)
     comment = models.TextField(_("comment"), blank=True)
@@ -28,7 +30,7 @@ class FeedbackResponse(models.Model):
     class Meta:
         verbose_name = _("feedback answer")
         verbose_name_plural = _("feedback answers")
-        constraints = [models.UniqueConstraint(fields=["customer", "step"], name="feedback_once_per_step")]
+        constraints = [models.UniqueConstraint(fields=["customer", "step", "round"], name="feedback_once_per_step")]
         indexes = [models.Index(fields=["campaign", "answered_at"], name="feedback_campaign_idx")]
 
     def __str__(self):

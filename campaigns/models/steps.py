@@ -4,7 +4,8 @@ A one-shot campaign has one step; a layered sequence has several (e-mail → no 
 purchase in 21 days → phone or visit task for key accounts). The nightly pipeline (campaigns.sequences) writes a
 StepExecution when a target's step falls due and hands the due executions to the channel's handler
 (campaigns.channels: delivery for e-mail and letters, visits for phone and visit tasks). The unique
-(step, customer) is what makes each (customer, campaign, step) happen at most once, however often it runs.
+(step, customer, round) is what makes each (customer, campaign, round, step) happen at most once, however often
+it runs (the round is the target's: a playbook may enrol a customer again, campaigns.playbooks).
 """
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -65,6 +66,7 @@ class StepExecution(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
     target = models.ForeignKey(CampaignTarget, on_delete=models.CASCADE, related_name="executions")
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    round = models.PositiveSmallIntegerField(_("round"), default=1, db_default=1)  # the target's round
     due_on = models.DateField(_("due on"))
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.DUE)
     # Why it was skipped: an exclusion at execution time (no consent, cap reached, …) or the step's condition.
@@ -76,7 +78,7 @@ class StepExecution(models.Model):
     class Meta:
         verbose_name = _("step execution")
         verbose_name_plural = _("step executions")
-        constraints = [models.UniqueConstraint(fields=["step", "customer"], name="step_execution_uniq")]
+        constraints = [models.UniqueConstraint(fields=["step", "customer", "round"], name="step_execution_uniq")]
         indexes = [
             models.Index(fields=["customer"], name="step_execution_customer_idx"),
             models.Index(fields=["step", "state"], name="step_execution_state_idx"),

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 BODY = "{{ reason_paragraph }}\n前回ご購入いただいた「{{ last_product }}」の後継機をご用意しました。"
 
 
-def coupons(step, customer_ids):
+def coupons(step, customer_ids, round=1):
     """A stand-in for campaigns.coupons' provider, plugged in through the registry."""
     return {pk: {"coupon_code": f"HARU-{pk:04d}", "coupon_offer": "全品10%引き",
                  "coupon_expires_on": timezone.localdate()} for pk in customer_ids}

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from campaigns import channels, sequences, services
-from campaigns.models import Campaign, CampaignStep, CampaignTarget, StepExecution
+from campaigns.models import Campaign, CampaignStep, CampaignTarget, EmailClick, OutboxMessage, StepExecution
 from crm.choices import DormancyStatus
 from crm.dormancy.models import CustomerDormancy
 from customers.models import Customer, Purchase
@@ -117,13 +117,20 @@ def test_retired_and_merged_customers_leave(manager):
     assert _target(into).sequence_state == "completed"
 
 
-def test_conditions_and_key_accounts(manager, monkeypatch):
+def _click(campaign, c, *, round=1):
+    """A click on the first step's e-mail of `c`'s round (delivery's records, written directly)."""
+    step = campaign.steps.get(position=1)
+    message = OutboxMessage.objects.create(step=step, campaign=campaign, customer=c, round=round,
+                                           state=OutboxMessage.State.SENT)
+    EmailClick.objects.create(message=message, customer=c, campaign=campaign, step=step, url="https://example.jp/")
+
+
+def test_conditions_and_key_accounts(manager):
     clicked, key, plain = customer(), customer(is_key_account=True), customer()
-    _sequence(manager, {"channel": "dm", "wait_days": 7, "condition": "no_click"},
-              {"channel": "phone", "wait_days": 7, "condition": "no_purchase", "is_key_accounts_only": True})
+    campaign = _sequence(manager, {"channel": "dm", "wait_days": 7, "condition": "no_click"},
+                         {"channel": "phone", "wait_days": 7, "condition": "no_purchase", "is_key_accounts_only": True})
     _run()
-    monkeypatch.setattr(sequences, "clicked_customer_ids",
-                        lambda step: Customer.objects.filter(pk=clicked.pk).values("pk"))
+    _click(campaign, clicked)
     _run(TODAY + 7 * DAY)
     assert _executions(clicked)[1] == (2, "skipped", "clicked")
     assert _executions(plain)[1] == (2, "due", "")
