@@ -64,18 +64,22 @@ def fill(customers):
             _mark(cursor, "campaign_summaries")
         if not _done(cursor, "campaign_touchpoints"):
             log("touchpoints: 2,000,000")
+            # Each written when it happened (created_at = occurred_at): the cap's count (campaigns.caps) checks the
+            # ones written since it one customer at a time; today's are those.
             cursor.execute(
                 """
                 INSERT INTO customers_touchpoint (customer_id, occurred_at, department, channel, summary, created_at)
                 SELECT c.id, now() - ((c.id * 13 + k * 7) %% %s) * interval '1 day', 'sales',
-                       (ARRAY['email', 'letter', 'phone'])[1 + (c.id + k) %% 3], 'bench', now()
+                       (ARRAY['email', 'letter', 'phone'])[1 + (c.id + k) %% 3], 'bench',
+                       now() - ((c.id * 13 + k * 7) %% %s) * interval '1 day'
                 FROM customers_customer c CROSS JOIN generate_series(1, 2) k WHERE c.code LIKE 'B%%'
-                """, [200])
+                """, [200, 200])
             # A customer in ten: two more e-mails within 30 days (the default cap).
             cursor.execute(
                 """
                 INSERT INTO customers_touchpoint (customer_id, occurred_at, department, channel, summary, created_at)
-                SELECT c.id, now() - (k * 5) * interval '1 day', 'sales', 'email', 'bench', now()
+                SELECT c.id, now() - (k * 5) * interval '1 day', 'sales', 'email', 'bench',
+                       now() - (k * 5) * interval '1 day'
                 FROM customers_customer c CROSS JOIN generate_series(1, 2) k WHERE c.code LIKE 'B%%' AND c.id %% %s = 0
                 """, [10])
             _mark(cursor, "campaign_touchpoints")

@@ -13,6 +13,10 @@ class CampaignsConfig(AppConfig):
 
         # Playbook enrolment and the sequences' advance, in the scan's transaction once the new statuses are written.
         register_step(nightly.campaign_sequences, after="record_changes")
+        # The frequency cap's count: recounted after each scan, and for a customer whose contacts change.
+        from . import caps
+
+        caps.connect()
         # The customer card: his campaigns, steps, contacts and feedback answers.
         from customers.panels import register_card_panel
 

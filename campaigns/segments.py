@@ -19,13 +19,15 @@ channel, lost (unless the campaign asks for them), contacted through the channel
 Everything is one SQL statement per question (count by reason, a page of rows, the INSERT … SELECT of a launch);
 nothing loops over customers in Python.
 """
-# ruff: noqa: S608 - the counts' SQL wraps a queryset's own SQL in fixed fragments; values are always parameters.
+# ruff: noqa: S608, S611 - the counts' SQL and the cap's RawSQL wrap a queryset's own SQL in fixed fragments; values
+# are always parameters.
 import datetime
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Count, DateTimeField, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
@@ -35,7 +37,8 @@ from crm.choices import DormancyStatus
 from crm.dormancy.models import LISTED_STATUSES, ConfirmedReason, CustomerDormancy
 from customers.models import Customer, CustomerPurchaseSummary, Purchase, Touchpoint
 
-from .models import TOUCHPOINT_CHANNEL, Campaign, ContactPolicy, EmailClick, StepExecution
+from . import caps
+from .models import TOUCHPOINT_CHANNEL, Campaign, ContactCap, ContactPolicy, EmailClick, StepExecution
 
 FILTERS_VERSION = 1
 SAMPLE_SIZE = 20
@@ -163,6 +166,22 @@ def frequency_capped_row_q(*, channel, now=None, policy=None):
                                                                                          policy.max_contacts_180d))
 
 
+def _capped_among(*, channel, now, policy, among):
+    """The customers of `among` (a queryset of customer ids) at the cap, counted from their contacts: their
+    touchpoints of the channel in the last 180 days plus the channel's pending executions (as happening now), in
+    one GROUP BY. Not correlated with the customer asking: PostgreSQL runs it once."""
+    since_30, since_180 = now - datetime.timedelta(days=30), now - datetime.timedelta(days=180)
+    touchpoints = (Touchpoint.objects.filter(customer_id__in=among, channel=TOUCHPOINT_CHANNEL[channel],
+                                             occurred_at__gt=since_180, occurred_at__lte=now)
+                   .order_by().values_list("customer_id", "occurred_at"))
+    pending = (StepExecution.objects.filter(step__channel=channel, state__in=PENDING_STATES).order_by()
+               .annotate(x_at=Value(now, output_field=DateTimeField())).values_list("customer_id", "x_at"))
+    contacts_sql, params = touchpoints.union(pending, all=True).query.sql_with_params()
+    return RawSQL(f"SELECT c.customer_id FROM ({contacts_sql}) c GROUP BY c.customer_id HAVING COUNT(*) >= %s "
+                  f"OR SUM(CASE WHEN c.occurred_at > %s THEN 1 ELSE 0 END) >= %s",
+                  (*params, policy.max_contacts_180d, since_30, policy.max_contacts_30d))
+
+
 def frequency_capped_q(*, channel, now=None, policy=None, among=None):
     """Customers with as many contacts through the channel as the cap allows (in the last 30 or 180 days): one more
     would exceed it. A Q over customers; `among` (a subquery of customer ids) narrows it to those customers.
@@ -170,23 +189,38 @@ def frequency_capped_q(*, channel, now=None, policy=None, among=None):
     A contact is a Touchpoint of the channel, or a step execution of the channel that is due or handed over but has
     not reached the customer yet (an e-mail in the outbox, a letter not yet posted, an open call task): counted as
     happening now, so that two campaigns stepping on the same night cannot both take a customer's last place.
-    Everyone's touchpoints are counted in one `GROUP BY … HAVING` subquery; the few customers with a pending
-    contact are counted again with it, one at a time (frequency_capped_row_q)."""
+
+    Read from the cap's last count (campaigns.caps) when there is one for this cap: the customers it found at the
+    cap while still inside the window, plus the few with a pending contact, a contact written since the count or
+    one dated after it, counted again from their contacts (_capped_among). Otherwise everyone's touchpoints are
+    counted in one `GROUP BY … HAVING` subquery, and the customers with a pending contact again with it."""
     now = now or timezone.now()
     policy = policy or ContactPolicy.current()
     since_30, since_180 = now - datetime.timedelta(days=30), now - datetime.timedelta(days=180)
-    touchpoints = Touchpoint.objects.filter(channel=TOUCHPOINT_CHANNEL[channel], occurred_at__gt=since_180,
-                                            occurred_at__lte=now)
-    pending = StepExecution.objects.filter(step__channel=channel, state__in=PENDING_STATES)
+    touchpoint_channel = TOUCHPOINT_CHANNEL[channel]
+    pending = StepExecution.objects.filter(step__channel=channel, state__in=PENDING_STATES).values("customer_id")
     if among is not None:
-        touchpoints, pending = touchpoints.filter(customer_id__in=among), pending.filter(customer_id__in=among)
+        pending = pending.filter(customer_id__in=among)
+    count = caps.ready_count(policy=policy, now=now)
+    if count is not None:
+        kept = ContactCap.objects.filter(channel=touchpoint_channel)
+        since = caps.contacted_since_count(channel=touchpoint_channel, count=count)
+        if among is not None:
+            kept, since = kept.filter(customer_id__in=among), since.filter(customer_id__in=among)
+        capped = kept.filter(Q(nth_30d_at__gt=since_30) | Q(nth_180d_at__gt=since_180)).values("customer_id")
+        to_count = pending.union(since.order_by().values("customer_id"),
+                                 kept.filter(recheck=True).values("customer_id"), all=True)
+        return Q(pk__in=capped) | Q(pk__in=_capped_among(channel=channel, now=now, policy=policy, among=to_count))
+    touchpoints = Touchpoint.objects.filter(channel=touchpoint_channel, occurred_at__gt=since_180,
+                                            occurred_at__lte=now)
+    if among is not None:
+        touchpoints = touchpoints.filter(customer_id__in=among)
     by_touchpoints = (touchpoints.values("customer_id")
                       .annotate(n_180=Count("occurred_at"), n_30=Count("occurred_at", filter=Q(occurred_at__gt=since_30)))
                       .filter(Q(n_180__gte=policy.max_contacts_180d) | Q(n_30__gte=policy.max_contacts_30d))
                       .values("customer_id"))
-    with_pending = Q(pk__in=pending.values("customer_id")) & frequency_capped_row_q(channel=channel, now=now,
-                                                                                    policy=policy)
-    return Q(pk__in=by_touchpoints) | with_pending
+    return Q(pk__in=by_touchpoints) | Q(pk__in=_capped_among(channel=channel, now=now, policy=policy,
+                                                             among=pending))
 
 
 def exclusion_conditions(*, channel, include_lost=False, now=None, policy=None):

@@ -1,5 +1,7 @@
 """Services of the campaigns app: everything that changes a season, segment or campaign, with the permission
 checked on the row as stored (crm.permissions.require). Views only call these."""
+import zlib
+
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Case, F, Q, Value, When
@@ -11,7 +13,7 @@ from crm import sql
 from crm.permissions import require
 from customers.models import Touchpoint
 
-from . import segments, timing
+from . import caps, segments, tasks, timing
 from .models import (
     Campaign,
     CampaignContact,
@@ -225,7 +227,8 @@ def _lock_channel(channel):
     customer's last contact under the cap. (SQLite serialises writers anyway.)"""
     if sql.is_postgres():
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", (0x6D7A, hash(channel) & 0x7FFFFFFF))
+            # crc32, not hash(): str hashes differ from one process to the next, and the lock is between processes.
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", (0x6D7A, zlib.crc32(channel.encode()) & 0x7FFFFFFF))
 
 
 def step_contacts_record(*, step, customer_ids, round=1, now=None, by=None):
@@ -239,8 +242,11 @@ def step_contacts_record(*, step, customer_ids, round=1, now=None, by=None):
     with transaction.atomic():
         step = CampaignStep.objects.select_related("campaign").get(pk=step.pk)
         _lock_channel(step.channel)
-        return _contacts_write(step=step, campaign=step.campaign, customer_ids=customer_ids, round_=round, now=now,
-                               by=by)
+        recorded = _contacts_write(step=step, campaign=step.campaign, customer_ids=customer_ids, round_=round,
+                                   now=now, by=by)
+        if recorded:
+            caps.caps_recount_if_due()
+        return recorded
 
 
 def contact_summary(campaign, step, round_):
@@ -285,6 +291,8 @@ def contact_policy_update(*, by, max_contacts_30d, max_contacts_180d):
         raise ValidationError(_("The 180-day cap cannot be lower than the 30-day cap."))
     policy.max_contacts_30d, policy.max_contacts_180d = max_contacts_30d, max_contacts_180d
     policy.save(update_fields=["max_contacts_30d", "max_contacts_180d", "updated_at"])
+    # Until the count is taken under the new cap, the cap is counted from the touchpoints (caps.ready_count).
+    transaction.on_commit(lambda: tasks.contact_caps_count.delay())
     return policy
 
 

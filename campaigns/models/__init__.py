@@ -2,6 +2,7 @@
 
 Further modules add coupons and delivery; each is imported here so Django finds every model of the app.
 """
+from .caps import ContactCap, ContactCapCount
 from .core import (
     DAY_VALIDATORS,
     MONTH_VALIDATORS,
@@ -26,6 +27,8 @@ __all__ = [
     "CampaignContact",
     "CampaignStep",
     "CampaignTarget",
+    "ContactCap",
+    "ContactCapCount",
     "ContactPolicy",
     "Coupon",
     "CouponOffer",

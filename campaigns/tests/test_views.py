@@ -83,9 +83,9 @@ class TestCampaignPages:
             customer(fiscal_year_end_month=3, status="dormant", priority=50)
         ContactPolicy.current()  # the row exists after the first read
         client = client_for(manager)
-        # session, user, campaign, policy, counts by reason, sample (with dormancy, rep, summary), reach by month,
-        # the steps, the preview's work_mem setting (PostgreSQL)
-        with django_assert_max_num_queries(9):
+        # session, user, campaign, policy, the cap's last count, counts by reason, sample (with dormancy, rep,
+        # summary), reach by month, the steps, the preview's work_mem setting (PostgreSQL)
+        with django_assert_max_num_queries(10):
             body = client.get(draft.get_absolute_url()).content.decode()
         assert body.count("<tr><td>T") == 20
 

@@ -256,6 +256,8 @@ def customer_merge_undo(*, merge, by):
             restore_rows(entry["removed"])
 
     restore_rows(snapshot["customers"])
+    for label in sorted(merge_rules.RECOMPUTE_AFTER_UNDO):
+        merge_rules.RECOMPUTERS[label](customer_ids=[survivor_id, duplicate_id], as_of=timezone.localdate())
     sql, params = queryset_ids_sql(Customer.objects.filter(pk__in=[survivor_id, duplicate_id]))
     write_customer_history(customer_ids_sql=sql, params=params, by=by, reason=f"merge #{stored.pk} undone")
     CustomerMerge.objects.filter(pk=stored.pk, state=CustomerMerge.State.DONE).update(

@@ -59,6 +59,7 @@ MERGE_RULES = {
     ("campaigns.LetterBatchItem", "customer"): MOVE,
     ("campaigns.Coupon", "customer"): MOVE,  # a coupon issued to the duplicate stays redeemable by the survivor
     ("campaigns.FeedbackResponse", "customer"): MOVE,  # one answer per step: the survivor's is kept
+    ("campaigns.ContactCap", "customer"): RECOMPUTE,  # the cap's count: the survivor's counted again, also after an undo
     # visits
     ("visits.VisitTask", "customer"): MOVE,
     ("visits.VisitLog", "customer"): MOVE,
@@ -67,15 +68,21 @@ MERGE_RULES = {
 
 # label -> fn(*, customer_ids, as_of) that rebuilds the one-per-customer rows of those customers.
 RECOMPUTERS = {}
+# Labels whose rows are rebuilt again after an undo, for both records: rows derived from data that may have changed
+# between the merge and its undo (the frequency cap's count), where the rows as they were could be out of date.
+RECOMPUTE_AFTER_UNDO = set()
 
 
-def register_merge_rule(label, field, strategy, *, recompute=None):
-    """Classify (or re-classify) a relation to Customer; `recompute` for RECOMPUTE rows."""
+def register_merge_rule(label, field, strategy, *, recompute=None, after_undo=False):
+    """Classify (or re-classify) a relation to Customer; `recompute` for RECOMPUTE rows, run again after an undo
+    when `after_undo`."""
     if strategy not in (MOVE, RECOMPUTE, KEEP):
         raise ValueError(f"unknown merge strategy {strategy!r}")
     MERGE_RULES[(label, field)] = strategy
     if recompute is not None:
         RECOMPUTERS[label] = recompute
+    if after_undo:
+        RECOMPUTE_AFTER_UNDO.add(label)
 
 
 def customer_relations():

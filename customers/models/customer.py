@@ -247,6 +247,8 @@ class Touchpoint(models.Model):
             # The campaigns' frequency cap counts a channel's contacts per customer: read from this index alone,
             # in customer order (campaigns.segments.frequency_capped_q, bench/bench_segments.py).
             models.Index(fields=["channel", "customer", "occurred_at"], name="touchpoint_channel_cust_idx"),
+            # The contacts entered since the cap was last counted (campaigns.caps), checked one customer at a time.
+            models.Index(fields=["channel", "created_at"], name="touchpoint_channel_created_idx"),
         ]
 
     def __str__(self):
