@@ -308,3 +308,8 @@ def test_the_response_counts_each_round_as_an_enrolment(two_rounds):
     assert (total.targeted, total.contacted, total.clicked, total.responded, total.revenue) == (3, 3, 2, 2, 7_000)
     assert (control.targeted, control.responded, control.revenue, control.response_rate) == (2, 1, 1_000, 0.5)
     assert StepExecution.objects.filter(campaign=two_rounds, state="contacted").count() == 3
+
+
+def test_the_playbooks_response_says_each_round_counts(two_rounds, client_for, manager):
+    page = client_for(manager).get(two_rounds.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "A customer enrolled again in a later round counts once per round." in page
