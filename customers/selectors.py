@@ -154,7 +154,9 @@ def _display(model, name, value, users):
     return str(value)
 
 
-def _history_entries(records, model, label_for, users):
+def history_entries(records, model, label_for, users, *, hidden=_HIDDEN_HISTORY_FIELDS):
+    """simple-history records → [{at, user, type, subject, changes, reason}] in date order, each change a field's
+    old and new value as shown (choices, yes/no, the rep's name); a change of hidden fields only is left out."""
     entries = []
     previous_by_object = {}
     # Oldest first so each record can be diffed against the one before it.
@@ -164,7 +166,7 @@ def _history_entries(records, model, label_for, users):
         if previous is not None and record.history_type == "~":
             delta = record.diff_against(previous)
             for change in delta.changes:
-                if change.field in _HIDDEN_HISTORY_FIELDS:
+                if change.field in hidden:
                     continue
                 changes.append(
                     {
@@ -199,8 +201,8 @@ def customer_history(customer, *, limit=50):
     )
     rep_ids = {r.assigned_rep_id for r in customer_records if r.assigned_rep_id}
     users = {u.pk: u for u in get_user_model().objects.filter(pk__in=rep_ids)} if rep_ids else {}
-    entries = _history_entries(customer_records, Customer, lambda r: "", users)
-    entries += _history_entries(contact_records, Contact, lambda r: r.name, users)
+    entries = history_entries(customer_records, Customer, lambda r: "", users)
+    entries += history_entries(contact_records, Contact, lambda r: r.name, users)
     entries.sort(key=lambda e: e["at"], reverse=True)
     return entries[:limit]
 

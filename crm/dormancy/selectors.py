@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from django.db.models import Case, Count, F, Q, Sum, When
 from django.utils.translation import gettext_lazy as _
 
-from customers.models import Customer, Purchase
+from customers.models import Customer, Purchase, Tag
+from customers.selectors import history_entries
 
 from . import priority, ranking, reasons
 from .models import (
@@ -280,6 +281,29 @@ def customer_dormancy_panel(customer, user=None):
 
 
 # ---------------------------------------------------------------- rules and runs
+
+
+def rule_history(*, rule=None, limit=50):
+    """Who changed which dormancy rule when, newest first: one rule's (its page), or every rule's, deleted overrides
+    included (the rules page). Two queries (the history with its users, the tags named)."""
+    records = DormancyRule.history.select_related("history_user").order_by("-history_date", "-history_id")
+    if rule is not None:
+        records = records.filter(id=rule.pk)
+    records = list(records[:200])
+    tags = dict(Tag.objects.filter(pk__in={r.tag_id for r in records if r.tag_id}).values_list("pk", "name"))
+
+    def label(record):
+        if record.tag_id:
+            segment = _("tag: %(name)s") % {"name": tags.get(record.tag_id, "—")}
+        elif record.industry:
+            segment = _("industry: %(name)s") % {"name": record.industry}
+        else:
+            segment = _("all customers")
+        return f"{record.get_code_display()} ({segment})"
+
+    entries = history_entries(records, DormancyRule, label, {}, hidden={"id", "updated_by"})
+    entries.sort(key=lambda entry: entry["at"], reverse=True)
+    return entries[:limit]
 
 
 def rules_by_code():

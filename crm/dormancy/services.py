@@ -58,6 +58,7 @@ def rule_update(*, rule, by):
         setattr(stored, name, getattr(rule, name))
     stored.updated_by = by
     stored._change_reason = RULES_PAGE_REASON
+    stored._history_user = by  # also outside a request, where no middleware names the user
     stored.save()
     return stored
 
@@ -71,6 +72,8 @@ def rule_override_create(*, code, tag=None, industry="", by):
     if default is not None:
         for name in RULE_PARAMETERS:
             setattr(override, name, getattr(default, name))
+    override._change_reason = RULES_PAGE_REASON
+    override._history_user = by
     override.save()
     return override
 
@@ -83,6 +86,8 @@ def rule_override_delete(*, rule, by):
     if stored.is_default:
         raise ValueError("the default rule of a code cannot be deleted")
     stored.updated_by = by
+    stored._change_reason = RULES_PAGE_REASON
+    stored._history_user = by
     stored.delete()
 
 

@@ -86,7 +86,7 @@ def rules(request):
         return redirect("dormancy:rule_edit", pk=override.pk)
     context = {
         "groups": selectors.rules_by_code(), "form": form, "as_of": selectors.last_scan_as_of(),
-        "ranking": ranking.ranking_overview(),
+        "ranking": ranking.ranking_overview(), "history": selectors.rule_history(limit=20),
     }
     return render(request, "dormancy/rules.html", context, status=400 if form.errors else 200)
 
@@ -102,7 +102,7 @@ def rule_edit(request, pk):
             messages.success(request, _("Rule saved. The next scan applies it."))
             return redirect("dormancy:rules")
         preview = services.rules_preview(changed_rule=form.save(commit=False))
-    context = {"rule": rule, "form": form, "preview": preview}
+    context = {"rule": rule, "form": form, "preview": preview, "history": selectors.rule_history(rule=rule)}
     if request.htmx and request.method == "POST":
         return render(request, "dormancy/_rule_preview.html", context, status=200 if form.is_valid() else 400)
     return render(request, "dormancy/rule_edit.html", context, status=400 if form.errors else 200)
