@@ -50,10 +50,16 @@ def main(argv=None):
     from customers.models import Product, Tag
 
     campaign_data.fill(args.customers)
-    # The cap's count, as the nightly scan leaves it (campaigns.caps): previews read it.
-    started = time.perf_counter()
-    caps.contact_caps_count()
-    count_s = time.perf_counter() - started
+    # The cap's count, as the nightly scan leaves it (campaigns.caps): previews read it. Its floor: reading the
+    # contacts it ranks (the capped channels' touchpoints of the last 180 days, from the same index), counted.
+    count_s = best_of(caps.contact_caps_count, runs=1)
+
+    def count_floor():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+            for channel in caps.CAPPED_CHANNELS:
+                cursor.execute("SELECT COUNT(*) FROM customers_touchpoint WHERE channel = %s AND occurred_at > %s",
+                               [channel, timezone.now() - timedelta(days=180)])
     tag, _created = Tag.objects.get_or_create(name="bench")
     product = Product.objects.filter(code="BP007").first()
     rep_ids = list(get_user_model().objects.filter(username__startswith="benchrep")
@@ -96,6 +102,8 @@ def main(argv=None):
                 fn()
         return run
 
+    with transaction.atomic():
+        count_floor_s = best_of(count_floor)
     floor_s = best_of(floor)
     work_s = best_of(in_transaction(work_floor))
     cap_s = best_of(in_transaction(cap_from_touchpoints))
@@ -118,7 +126,8 @@ def main(argv=None):
         ("dormant + price + Tokyo + spend ≥ 10,000", {"statuses": ["dormant"], "reasons": ["price"],
                                                       "prefectures": ["東京都"], "spend_min": 10000}),
     ]
-    print(f"the cap's count (campaigns.caps.contact_caps_count, nightly): {count_s:.2f} s")
+    print(f"the cap's count (campaigns.caps.contact_caps_count, nightly): {count_s:.2f} s; floor (reading the "
+          f"contacts it ranks) {count_floor_s:.2f} s: {count_s / count_floor_s:.1f}×")
     print(f"count floor: SELECT COUNT(*) FROM customers_customer = {floor_s * 1000:.1f} ms")
     print(f"work floor: one serial pass over the customers' exclusion columns + the capped ids read from the count "
           f"= {work_s * 1000:.1f} ms")
