@@ -114,6 +114,39 @@ def eager_tasks():
 
 
 @pytest.fixture
+def run_at_once():
+    """run(fn, times=2, in_transaction=False) -> (results, errors): fn in `times` threads, each on its own database
+    connection, released together by a barrier (inside a transaction of its own when asked): for the tests of jobs
+    that must be safe to run concurrently. A thread's exception would otherwise vanish, so it is returned."""
+    import contextlib
+    import threading
+
+    from django.db import connection, transaction
+
+    def run(fn, *, times=2, in_transaction=False):
+        barrier, results, errors = threading.Barrier(times), [], []
+
+        def one():
+            try:
+                with transaction.atomic() if in_transaction else contextlib.nullcontext():
+                    barrier.wait(timeout=60)
+                    results.append(fn())
+            except Exception as error:  # returned to the test
+                errors.append(error)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=one) for _ in range(times)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        return results, errors
+
+    return run
+
+
+@pytest.fixture
 def english(settings):
     """Compare messages in English: the UI defaults to Japanese, whose catalogue tests/test_translations.py checks."""
     from django.utils import translation

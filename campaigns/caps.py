@@ -43,10 +43,15 @@ def _lock():
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", (0x6D7A, zlib.crc32(b"contact-caps") & 0x7FFFFFFF))
 
 
+def last_count():
+    """The ContactCapCount (one row), or None before the first count."""
+    return ContactCapCount.objects.filter(pk=1).first()
+
+
 def ready_count(*, policy, now):
     """The ContactCapCount the cap may be read from at `now`, or None: none taken yet, taken under another cap, or
     after `now` (a question about an earlier moment)."""
-    count = ContactCapCount.objects.filter(pk=1).first()
+    count = last_count()
     if (count is None or count.counted_at > now or count.max_contacts_30d != policy.max_contacts_30d
             or count.max_contacts_180d != policy.max_contacts_180d):
         return None
@@ -103,7 +108,7 @@ def contact_caps_recount(*, customer_ids):
     """Count these customers' contacts again, as of the last count (their touchpoints were edited, deleted or moved
     by a merge). Nothing to do before the first count."""
     customer_ids = sorted({pk for pk in customer_ids if pk is not None})
-    count = ContactCapCount.objects.filter(pk=1).first()
+    count = last_count()
     if count is None or not customer_ids:
         return
     policy = ContactPolicy(max_contacts_30d=count.max_contacts_30d, max_contacts_180d=count.max_contacts_180d)
@@ -112,19 +117,18 @@ def contact_caps_recount(*, customer_ids):
         _write_counts(counted_at=count.counted_at, policy=policy, customer_ids=customer_ids)
 
 
-def contacted_since_count(*, channel, count):
-    """Touchpoints of a touchpoint channel written since the count (with its margin): their customers are checked one
-    by one."""
-    return Touchpoint.objects.filter(channel=channel, created_at__gt=count.counted_at - COUNT_MARGIN)
+def contacted_since_count(*, count, channels=CAPPED_CHANNELS):
+    """Touchpoints of these touchpoint channels written since the count (with its margin): their customers are
+    counted again."""
+    return Touchpoint.objects.filter(channel__in=channels, created_at__gt=count.counted_at - COUNT_MARGIN)
 
 
-def caps_recount_due(*, now=None):
+def caps_recount_due():
     """Whether so many contacts were written since the count that it should be taken again."""
-    count = ContactCapCount.objects.filter(pk=1).first()
+    count = last_count()
     if count is None:
         return False
-    since = Touchpoint.objects.filter(channel__in=CAPPED_CHANNELS, created_at__gt=count.counted_at - COUNT_MARGIN)
-    return since.values("customer_id")[:RECOUNT_AFTER].count() >= RECOUNT_AFTER
+    return contacted_since_count(count=count).values("pk")[:RECOUNT_AFTER].count() >= RECOUNT_AFTER
 
 
 def caps_recount_if_due():

@@ -206,7 +206,7 @@ def frequency_capped_q(*, channel, now=None, policy=None, among=None):
     count = caps.ready_count(policy=policy, now=now)
     if count is not None:
         kept = ContactCap.objects.filter(channel=touchpoint_channel)
-        since = caps.contacted_since_count(channel=touchpoint_channel, count=count)
+        since = caps.contacted_since_count(count=count, channels=[touchpoint_channel])
         if among is not None:
             kept, since = kept.filter(customer_id__in=among), since.filter(customer_id__in=among)
         capped = kept.filter(Q(nth_30d_at__gt=since_30) | Q(nth_180d_at__gt=since_180)).values("customer_id")

@@ -12,6 +12,7 @@ import re
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q
+from django.utils.text import capfirst
 
 from customers import customer_columns, normalize
 from customers.maintenance.history import reason_display
@@ -131,7 +132,7 @@ _HIDDEN_HISTORY_FIELDS = {"id", "name_key", "kana_key", "phone_key", "mobile_key
 
 def _field_label(model, name):
     try:
-        return str(model._meta.get_field(name).verbose_name)
+        return capfirst(str(model._meta.get_field(name).verbose_name))
     except FieldDoesNotExist:  # a field removed since the record was written
         return name
 

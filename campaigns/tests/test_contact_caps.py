@@ -211,32 +211,13 @@ def test_the_nightly_scan_has_the_count_taken_after_it_commits(eager_tasks, djan
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_counts_at_once_both_succeed_with_the_same_rows():
-    import threading
-
-    from django.db import connection
+def test_two_counts_at_once_both_succeed_with_the_same_rows(run_at_once):
     from django.utils import timezone
 
     people = [customer() for _ in range(10)]
     for person in people:
         touch(person, "email", 1, now=timezone.now())
         touch(person, "email", 2, now=timezone.now())
-    errors = []
-    barrier = threading.Barrier(2)
-
-    def run():
-        try:
-            barrier.wait()
-            caps.contact_caps_count()
-        except Exception as error:  # reported by the assertion below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _counts, errors = run_at_once(caps.contact_caps_count)
     assert not errors
     assert set(ContactCap.objects.values_list("customer_id", flat=True)) == {p.pk for p in people}

@@ -212,32 +212,12 @@ def test_the_control_group_is_never_executed(manager):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_runs_at_once_do_the_work_once(manager):
+def test_two_runs_at_once_do_the_work_once(manager, run_at_once):
     """Two connections advance the same sequences at the same moment: the advisory lock makes the second wait and
     find nothing left to do."""
-    import threading
-
-    from django.db import connection
-
     customers = [customer() for _ in range(20)]
     _sequence(manager, {"channel": "dm", "wait_days": 0})
-    results, errors = [], []
-    barrier = threading.Barrier(2)
-
-    def run():
-        try:
-            barrier.wait()
-            results.append(_run()["executions"])
-        except Exception as error:  # reported by the assertion below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results, errors = run_at_once(lambda: _run()["executions"])
     assert not errors
     assert sorted(results) == [0, 2 * len(customers)]
     assert StepExecution.objects.count() == 2 * len(customers)

@@ -198,35 +198,15 @@ class TestCampaignChannel:
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_runs_at_the_same_time_make_each_task_once(rep, other_rep):
+def test_two_runs_at_the_same_time_make_each_task_once(rep, other_rep, run_at_once):
     """The scan's lock keeps two scans apart; even without it, the partial unique index makes the second insert wait
     for the first and then skip every row it committed."""
-    import threading
-
-    from django.db import connection, transaction
-
     for k in range(6):
         customer(f"A{k}", rep=rep, status="dormant", priority=float(k))
         customer(f"B{k}", rep=other_rep, status="dormant", priority=float(k))
     settings_row = visit_settings(top_dormant_per_rep=3)
-    inside, made, errors = threading.Barrier(2), [], []
-
-    def run():
-        try:
-            with transaction.atomic():
-                inside.wait(timeout=60)
-                made.append(pipeline.create_top_dormant_tasks(as_of=AS_OF, settings_row=settings_row,
-                                                              now=timezone.now()))
-        except Exception as error:  # reported below: a thread's exception would otherwise vanish
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    made, errors = run_at_once(lambda: pipeline.create_top_dormant_tasks(
+        as_of=AS_OF, settings_row=settings_row, now=timezone.now()), in_transaction=True)
     assert errors == []
     assert sorted(made) == [0, 6]
     assert VisitTask.objects.filter(state="open").count() == 6
